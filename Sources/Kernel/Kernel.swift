@@ -1,0 +1,3 @@
+/// The Fovea language: lexer, parser, evaluator, verb registry, display and session state.
+import Engine
+import Protocol

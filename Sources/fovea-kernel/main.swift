@@ -1,0 +1,1 @@
+print("fovea-kernel: not yet wired")
