@@ -22,6 +22,8 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         .systemLibrary(name: "CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
+        // gzip for Fashion-MNIST's .gz IDX files and .npz archives.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         .target(
             name: "Protocol",
@@ -30,7 +32,7 @@ let package = Package(
         .target(
             name: "Engine",
             dependencies: [
-                "COpenBLAS", "CPNG", "CJPEG", "CFreeType",
+                "COpenBLAS", "CPNG", "CJPEG", "CFreeType", "CZlib",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
