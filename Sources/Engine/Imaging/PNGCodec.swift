@@ -18,6 +18,7 @@ public enum PNGCodec {
         guard data.count >= 8, Array(data[0..<8]) == signature else {
             throw ImageError.corrupt(codec: "PNG", reason: "missing PNG signature")
         }
+        try checkChunks(data)
         var png = png_image()
         png.version = UInt32(PNG_IMAGE_VERSION)
         defer { png_image_free(&png) }
@@ -68,6 +69,24 @@ public enum PNGCodec {
             }
         }
         return Image(height: height, width: width, channels: outChannels, pixels: pixels)
+    }
+
+    /// Walks the chunk list up to IEND. libpng stops reading once it has every row, so without this a file
+    /// cut after its pixel data (missing CRCs or trailer) would decode silently; a truncated file is an error.
+    static func checkChunks(_ data: [UInt8]) throws {
+        var offset = 8
+        while offset + 8 <= data.count {
+            let length = data[offset..<(offset + 4)].reduce(0) { $0 << 8 | Int($1) }
+            let type = String(decoding: data[(offset + 4)..<(offset + 8)], as: UTF8.self)
+            let end = offset + 12 + length
+            guard length <= 0x7FFF_FFFF, end <= data.count else {
+                throw ImageError.corrupt(codec: "PNG", reason: "truncated file: chunk \(type) at byte \(offset) "
+                                         + "needs \(end - offset) bytes, only \(data.count - offset) remain")
+            }
+            if type == "IEND" { return }
+            offset = end
+        }
+        throw ImageError.corrupt(codec: "PNG", reason: "truncated file: no IEND chunk")
     }
 
     /// Encodes an image as an 8-bit gray or RGB PNG (values clamped to [0, 1], rounded to the nearest of 256
