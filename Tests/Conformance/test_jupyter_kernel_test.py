@@ -15,7 +15,7 @@ from kernelclient import KERNEL_NAME
 class FoveaKernelTests(jkt.KernelTests):
     kernel_name = KERNEL_NAME
     language_name = "fovea"
-    file_extension = ".fov"
+    file_extension = ".fovea"
 
     # print writes to stdout, warn to stderr (LANGUAGE.md, "Data and models").
     code_hello_world = 'print("hello, world")'
