@@ -99,6 +99,18 @@ import Testing
         #expect(ImagingFixtures.maxDifference(image, ref) <= 1.0 / 255 + 1e-6)
     }
 
+    @Test func decodesProgressiveJPEG() throws {
+        let image = try ImagingFixtures.image("progressive.jpg")
+        #expect(ImagingFixtures.maxDifference(image, ImagingFixtures.reference.progressive_jpg) <= 1.0 / 255 + 1e-6)
+    }
+
+    @Test func decodesCMYKJPEGLikePIL() throws {
+        // libjpeg cannot make RGB of CMYK; the shim converts Adobe-inverted CMYK with PIL's formula and rounding.
+        let image = try ImagingFixtures.image("cmyk.jpg")
+        #expect(image.channels == 3)
+        #expect(ImagingFixtures.maxDifference(image, ImagingFixtures.reference.cmyk_jpg) <= 1.0 / 255 + 1e-6)
+    }
+
     @Test func decodesGrayJPEG() throws {
         let image = try ImagingFixtures.image("gray.jpg")
         let ref = ImagingFixtures.reference.gray_jpg

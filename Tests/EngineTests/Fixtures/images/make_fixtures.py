@@ -77,6 +77,13 @@ crop.convert("L").save("gray.jpg", quality=85)
 dec = np.asarray(Image.open("gray.jpg"))
 ref["gray_jpg"] = {"shape": list(dec.shape) + [1], "pixels": values(dec / 255)}
 
+crop.save("progressive.jpg", quality=80, progressive=True)
+dec = np.asarray(Image.open("progressive.jpg").convert("RGB"))
+ref["progressive_jpg"] = {"shape": list(dec.shape), "pixels": values(dec / 255)}
+crop.convert("CMYK").save("cmyk.jpg", quality=90)
+dec = np.asarray(Image.open("cmyk.jpg").convert("RGB"))
+ref["cmyk_jpg"] = {"shape": list(dec.shape), "pixels": values(dec / 255)}
+
 # Resampling: a 9x13 RGB source, resized in float precision by PIL per channel.
 src = rng.integers(0, 256, (9, 13, 3), dtype=np.uint8)
 Image.fromarray(src, "RGB").save("resize_src.png")
