@@ -30,9 +30,11 @@ static void cjpeg_emit_message(j_common_ptr cinfo, int msg_level) {
 
 /* Decodes a JPEG held in memory into 8-bit samples: 1 channel for grayscale files, 3 (RGB) otherwise.
    On success returns 0 and *out is a malloc'ed buffer of height*width*channels bytes (free with cjpeg_free).
-   On failure returns 1, *out is NULL and message holds the reason. */
+   On failure returns 1, *out is NULL and message holds the reason; returns 2 (before allocating) when the
+   picture has more than max_pixels pixels, with its size in *width and *height. */
 static inline int cjpeg_decode(const unsigned char *data, size_t size, unsigned char **out,
-                               int *width, int *height, int *channels, char *message, size_t message_size) {
+                               int *width, int *height, int *channels, char *message, size_t message_size,
+                               size_t max_pixels) {
     struct jpeg_decompress_struct cinfo;
     cjpeg_error_mgr err;
     unsigned char *volatile buffer = NULL;
@@ -65,6 +67,12 @@ static inline int cjpeg_decode(const unsigned char *data, size_t size, unsigned 
         if (message_size > 0) snprintf(message, message_size, "unsupported JPEG layout %zux%zux%zu", w, h, c);
         jpeg_destroy_decompress(&cinfo);
         return 1;
+    }
+    if (w * h > max_pixels) {
+        *width = (int)w;
+        *height = (int)h;
+        jpeg_destroy_decompress(&cinfo);
+        return 2;
     }
     buffer = (unsigned char *)malloc(w * h * c);
     if (buffer == NULL) {

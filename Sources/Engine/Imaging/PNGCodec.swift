@@ -13,8 +13,9 @@ public enum PNGCodec {
     /// The 8-byte PNG signature.
     public static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
-    /// Decodes PNG bytes. Throws `ImageError.corrupt` for anything libpng rejects (bad CRC, truncation…).
-    public static func decode(_ data: [UInt8]) throws -> Image {
+    /// Decodes PNG bytes. Throws `ImageError.corrupt` for anything libpng rejects (bad CRC, truncation…) and
+    /// `ImageError.tooLarge` when the header announces more than `maxPixels` pixels.
+    public static func decode(_ data: [UInt8], maxPixels: Int = ImageLimits.maxPixels) throws -> Image {
         guard data.count >= 8, Array(data[0..<8]) == signature else {
             throw ImageError.corrupt(codec: "PNG", reason: "missing PNG signature")
         }
@@ -34,9 +35,10 @@ public enum PNGCodec {
         // Ask for direct (non-colormapped) samples in the file's own layout.
         png.format = fileFormat & UInt32(PNG_FORMAT_FLAG_ALPHA | PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_LINEAR)
         let width = Int(png.width), height = Int(png.height)
-        guard width > 0, height > 0, width <= 1 << 16, height <= 1 << 16 else {
+        guard width > 0, height > 0 else {
             throw ImageError.corrupt(codec: "PNG", reason: "unsupported size \(width)×\(height)")
         }
+        try ImageLimits.check(width: width, height: height, codec: "PNG", budget: maxPixels)
         let samplesPerPixel = (isColor ? 3 : 1) + (hasAlpha ? 1 : 0)
         let outChannels = isColor ? 3 : 1
         let sampleCount = width * height * samplesPerPixel
