@@ -30,12 +30,12 @@ import Testing
         }
     }
 
-    @Test(arguments: ["rgba8", "gray_alpha8", "palette", "palette_trns", "gray16", "rgb16", "gray1"])
+    @Test(arguments: ["rgba8", "gray_alpha8", "palette", "palette_trns", "gray16", "rgb16", "rgba16", "gray1"])
     func decodesOtherLayouts(name: String) throws {
         let r = ImagingFixtures.reference
         let table: [String: ImagingFixtures.Reference] = [
             "rgba8": r.rgba8, "gray_alpha8": r.gray_alpha8, "palette": r.palette, "palette_trns": r.palette_trns,
-            "gray16": r.gray16, "rgb16": r.rgb16, "gray1": r.gray1,
+            "gray16": r.gray16, "rgb16": r.rgb16, "rgba16": r.rgba16, "gray1": r.gray1,
         ]
         let image = try ImagingFixtures.image("\(name).png")
         let ref = try #require(table[name])
