@@ -81,6 +81,12 @@ import Testing
         }
     }
 
+    @Test func encoderRejectsInconsistentBuffers() {
+        #expect(throws: ImageError.self) { try PNGCodec.encode(bytes: [1, 2, 3], width: 2, height: 1, channels: 3) }
+        #expect(throws: ImageError.self) { try PNGCodec.encode(bytes: [1, 2], width: 1, height: 1, channels: 2) }
+        #expect(throws: ImageError.self) { try PNGCodec.encode(Image(height: 0, width: 5, channels: 1, fill: 0)) }
+    }
+
     @Test func rgbaEncodingKeepsAlpha() throws {
         let rgba: [UInt8] = [255, 0, 0, 0, 0, 255, 0, 255]
         let png = try PNGCodec.encodeRGBA(rgba, width: 2, height: 1)
