@@ -1,3 +1,0 @@
-/// The Fovea language: lexer, parser, evaluator, verb registry, display and session state.
-import Engine
-import Protocol

@@ -1,0 +1,9 @@
+/// The verbs a kernel starts with. Each group of verbs lives in its own file as `static var all: [Verb]`;
+/// add the group here (one line) to make it part of the language, the docs and completion.
+extension VerbRegistry {
+    public static func standard() -> VerbRegistry {
+        let registry = VerbRegistry()
+        registry.register(CoreVerbs.all)
+        return registry
+    }
+}
