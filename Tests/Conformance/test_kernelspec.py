@@ -65,6 +65,10 @@ def test_install_user_is_found_by_jupyter(binary, tmp_path):
 def test_install_sys_prefix_uses_the_active_environment(binary, tmp_path):
     env_dir = tmp_path / "env"
     venv.create(env_dir, with_pip=False)
+    # What `pip install jupyter` leaves in a venv: a `jupyter` script whose #! names the venv's python.
+    jupyter = env_dir / "bin" / "jupyter"
+    jupyter.write_text(f"#!{env_dir / 'bin' / 'python'}\nimport sys\nsys.exit(0)\n")
+    jupyter.chmod(0o755)
     env = {k: v for k, v in os.environ.items() if k not in ("JUPYTER_PATH",)}
     env["VIRTUAL_ENV"] = str(env_dir)
     env["PATH"] = f"{env_dir / 'bin'}{os.pathsep}{env['PATH']}"
