@@ -76,10 +76,13 @@ def test_argument_errors_name_the_parameter_and_suggest(kernel):
 
 
 def test_trailing_semicolon_suppresses_the_result(kernel):
+    assert execute(kernel, "5*5").result_text == "25"
     run = execute(kernel, "6*7;")
     assert run.status == "ok"
     assert run.of_type("execute_result") == []
-    assert execute(kernel, "_").result_text == "42"
+    # As in IPython, `_` is the last *displayed* result: a suppressed one does not replace it.
+    assert execute(kernel, "_").result_text == "25"
+    assert execute(kernel, "_ + 1").result_text == "26"
 
 
 def test_execution_count_rules(kernel):

@@ -54,10 +54,12 @@ def test_install_prefix(binary, tmp_path):
 
 
 def test_install_user_is_found_by_jupyter(binary, tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in ("XDG_DATA_HOME", "JUPYTER_DATA_DIR", "JUPYTER_PATH")}
-    env["HOME"] = str(tmp_path)
+    # The user data dir is redirected with XDG_DATA_HOME (which jupyter_core honours too), so the test
+    # never writes into the real user's ~/.local.
+    env = {k: v for k, v in os.environ.items() if k not in ("JUPYTER_DATA_DIR", "JUPYTER_PATH")}
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
     _install(binary, "--user", env=env)
-    folder = tmp_path / ".local" / "share" / "jupyter" / "kernels" / "fovea"
+    folder = tmp_path / "data" / "jupyter" / "kernels" / "fovea"
     _check_spec(folder, binary)
     assert Path(_kernelspecs_seen_by_jupyter(env)["fovea"]).resolve() == folder.resolve()
 
