@@ -14,13 +14,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
 from queue import Empty
 
 from jupyter_client.manager import KernelManager
+
+# Kernels' own logs (ipykernel complains about the extra kernel_info requests it is still answering when it
+# is shut down) would drown the table.
+QUIET = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
 
 # A cell that does nothing visible in each language.
 TRIVIAL = {"fovea": "1;", "python3": "pass"}
@@ -39,7 +45,7 @@ class Figures:
 def startup_once(kernel_name: str) -> float:
     km = KernelManager(kernel_name=kernel_name)
     t0 = time.perf_counter()
-    km.start_kernel()
+    km.start_kernel(**QUIET)
     kc = km.client()
     kc.start_channels()
     try:
@@ -64,7 +70,7 @@ def startup_once(kernel_name: str) -> float:
 
 def round_trips(kernel_name: str, code: str, runs: int, warmup: int) -> list[float]:
     km = KernelManager(kernel_name=kernel_name)
-    km.start_kernel()
+    km.start_kernel(**QUIET)
     kc = km.client()
     kc.start_channels()
     try:
@@ -122,7 +128,9 @@ def main() -> int:
         ("round trip p95", f"{ours.rtt_p95_ms:.2f} ms", f"{ref.rtt_p95_ms:.2f} ms",
          ours.rtt_p95_ms / ref.rtt_p95_ms, None),
     ]
-    print(f"\n{'measure':<26}{args.kernel:>12}{args.reference + ' (ipykernel)':>22}{'ratio':>9}{'goal':>8}")
+    load = open("/proc/loadavg").read().split()[0] if sys.platform == "linux" else "?"
+    print(f"\nload average {load} on {os.cpu_count()} cores (figures on a busy machine are inflated)")
+    print(f"{'measure':<26}{args.kernel:>12}{args.reference + ' (ipykernel)':>22}{'ratio':>9}{'goal':>8}")
     for name, a, b, ratio, goal in rows:
         goal_text = f"<={goal}x" if goal else ""
         print(f"{name:<26}{a:>12}{b:>22}{ratio:>8.2f}x{goal_text:>8}")
