@@ -1,0 +1,83 @@
+/// Reverse-mode differentiation over a recorded `ForwardPass`: nodes run their `backward` in reverse
+/// topological order, gradients accumulate per value, and each is freed once its producer has consumed it
+/// (unless the caller asked to see it).
+struct Backpropagation {
+    let pass: ForwardPass
+    let rule: ReluBackwardRule
+
+    func run(seeds: [String: Tensor], wantInputs: Bool, wantParameters: Bool, capture: [String],
+             interruption: Interruption?) throws -> Gradients {
+        let graph = pass.graph
+        var gradients: [String: Tensor] = [:]
+        for (name, gradient) in seeds {
+            let value = try graph.valueName(for: name)
+            guard let forward = pass.values[value] else {
+                throw GraphError("cannot seed '\(name)': it was not computed in the forward pass")
+            }
+            guard forward.shape == gradient.shape else {
+                throw GraphError("gradient for '\(name)' has shape \(gradient.shape), value has \(forward.shape)")
+            }
+            accumulate(&gradients, value, gradient)
+        }
+
+        // Values whose gradient the caller wants returned.
+        var wanted = Set(try capture.map { try graph.valueName(for: $0) })
+        if wantInputs { for input in graph.inputs where graph.initializers[input.name] == nil { wanted.insert(input.name) } }
+        if wantParameters { wanted.formUnion(graph.trainable) }
+
+        // A value needs a gradient if it is wanted or some wanted value lies upstream of it.
+        var requires = wanted
+        for i in pass.executed {
+            let node = graph.nodes[i]
+            if node.inputs.contains(where: { requires.contains($0) }) {
+                for output in node.outputs where !output.isEmpty { requires.insert(output) }
+            }
+        }
+
+        for i in pass.executed.reversed() {
+            let node = graph.nodes[i]
+            let outputGradients = node.outputs.map { $0.isEmpty ? nil : gradients[$0] }
+            let needs = node.inputs.map { !$0.isEmpty && requires.contains($0) }
+            if outputGradients.contains(where: { $0 != nil }) && needs.contains(true) {
+                try interruption?.check()
+                let context = BackwardContext(
+                    inputs: node.inputs.map { $0.isEmpty ? nil : pass.values[$0] },
+                    outputs: node.outputs.map { pass.values[$0] ?? Tensor.zeros([]) },
+                    outputGradients: outputGradients, needsInputGradient: needs, reluRule: rule)
+                let inputGradients: [Tensor?]
+                do {
+                    inputGradients = try node.op.backward(context)
+                } catch {
+                    throw GraphError(node: node.name, opType: node.op.opType, "backward: \(error)")
+                }
+                for (k, name) in node.inputs.enumerated() where needs[k] && k < inputGradients.count {
+                    guard let g = inputGradients[k] else { continue }
+                    guard let forward = pass.values[name], forward.shape == g.shape else {
+                        throw GraphError(node: node.name, opType: node.op.opType,
+                                         "backward produced shape \(g.shape) for input '\(name)'")
+                    }
+                    accumulate(&gradients, name, g)
+                }
+            }
+            for output in node.outputs where !wanted.contains(output) { gradients[output] = nil }
+        }
+
+        var result: [String: Tensor] = [:]
+        for name in wanted {
+            if let g = gradients[name] {
+                result[name] = g
+            } else if let v = pass.values[name] {
+                result[name] = Tensor.zeros(v.shape)
+            }
+        }
+        return Gradients(values: result, graph: graph)
+    }
+
+    private func accumulate(_ gradients: inout [String: Tensor], _ name: String, _ g: Tensor) {
+        if gradients[name] == nil {
+            gradients[name] = g
+        } else {
+            gradients[name]!.add(g)
+        }
+    }
+}

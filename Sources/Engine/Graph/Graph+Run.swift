@@ -1,0 +1,97 @@
+extension Graph {
+    /// Inference-only forward pass: computes `fetch` (default: the graph outputs) plus any `capture`d values,
+    /// running only the nodes they depend on ("run up to" a layer = fetch that layer). Every other
+    /// intermediate is released as soon as its last consumer has run, so peak memory stays low.
+    /// Tap names may be value names or node names. Polls `interruption` between nodes.
+    public func run(_ feeds: [String: Tensor], fetch: [String]? = nil, capture: [String] = [],
+                    interruption: Interruption? = nil) throws -> [String: Tensor] {
+        let wanted = try ((fetch ?? outputs) + capture).map { try valueName(for: $0) }
+        let keep = Set(wanted)
+        let order = try nodesNeeded(for: wanted)
+        var remainingUses: [String: Int] = [:]
+        for i in order { for v in nodes[i].inputs where !v.isEmpty { remainingUses[v, default: 0] += 1 } }
+        var values = try startingValues(feeds)
+        var result: [String: Tensor] = [:]
+        for name in keep { if let v = values[name] { result[name] = v } }
+        for i in order {
+            try interruption?.check()
+            let node = nodes[i]
+            let outputsOfNode = try execute(node, values: values)
+            for (name, tensor) in zip(node.outputs, outputsOfNode) where !name.isEmpty {
+                if keep.contains(name) { result[name] = tensor }
+                if remainingUses[name, default: 0] > 0 { values[name] = tensor }
+            }
+            for v in node.inputs where !v.isEmpty {
+                remainingUses[v, default: 0] -= 1
+                if remainingUses[v] == 0 && initializers[v] == nil { values[v] = nil }
+            }
+        }
+        for name in keep where result[name] == nil {
+            throw GraphError("value '\(name)' was not computed")
+        }
+        return result
+    }
+
+    /// Forward pass that keeps every intermediate value for a later `backward`. Computes the graph outputs
+    /// (or only what `fetch` needs: pass a layer name to stop there).
+    public func forward(_ feeds: [String: Tensor], fetch: [String]? = nil,
+                        interruption: Interruption? = nil) throws -> ForwardPass {
+        let wanted = try (fetch ?? outputs).map { try valueName(for: $0) }
+        let order = try nodesNeeded(for: wanted)
+        var values = try startingValues(feeds)
+        for i in order {
+            try interruption?.check()
+            let node = nodes[i]
+            let outputsOfNode = try execute(node, values: values)
+            for (name, tensor) in zip(node.outputs, outputsOfNode) where !name.isEmpty { values[name] = tensor }
+        }
+        return ForwardPass(graph: self, executed: order, values: values)
+    }
+
+    /// Graph inputs (checked against their declared shapes; `nil` extents accept anything) and initializers.
+    func startingValues(_ feeds: [String: Tensor]) throws -> [String: Tensor] {
+        var values = initializers
+        for input in inputs {
+            guard let fed = feeds[input.name] else {
+                if initializers[input.name] != nil { continue }  // ONNX < 4 lists initializers as inputs
+                throw GraphError("no value fed for input '\(input.name)'")
+            }
+            let matches = fed.rank == input.shape.count
+                && zip(fed.shape, input.shape).allSatisfy { $1 == nil || $0 == $1! }
+            guard matches else {
+                let declared = input.shape.map { $0.map(String.init) ?? "?" }.joined(separator: ", ")
+                throw GraphError("input '\(input.name)' has shape \(fed.shape), expected [\(declared)]")
+            }
+            values[input.name] = fed
+        }
+        for (name, tensor) in feeds where values[name] == nil || initializers[name] != nil {
+            values[name] = tensor  // extra feeds may override initializers (e.g. trial weights)
+        }
+        return values
+    }
+
+    /// Runs one node, wrapping op failures in a `GraphError` that names the node.
+    func execute(_ node: Node, values: [String: Tensor]) throws -> [Tensor] {
+        var args: [Tensor?] = []
+        args.reserveCapacity(node.inputs.count)
+        for name in node.inputs {
+            if name.isEmpty { args.append(nil); continue }
+            guard let v = values[name] else {
+                throw GraphError(node: node.name, opType: node.op.opType, "input '\(name)' has no value")
+            }
+            args.append(v)
+        }
+        do {
+            let results = try node.op.forward(args)
+            guard results.count >= node.outputs.filter({ !$0.isEmpty }).count else {
+                throw GraphError(node: node.name, opType: node.op.opType,
+                                 "produced \(results.count) outputs, node declares \(node.outputs.count)")
+            }
+            return results
+        } catch let error as GraphError {
+            throw error
+        } catch {
+            throw GraphError(node: node.name, opType: node.op.opType, "\(error)")
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import CPNG
+
+/// PNG through libpng's simplified API (`png_image_*`), which reports errors in `png_image.message`
+/// instead of longjmp-ing, so no C error trampoline is needed.
+///
+/// Decoding accepts every PNG colour type and bit depth libpng reads: gray, gray+alpha, RGB, RGBA,
+/// palette (with or without tRNS transparency), 1/2/4/8/16 bits. The result has 1 channel for gray
+/// files and 3 for colour or palette files. Transparency is composited onto white (`c·a + 1·(1−a)`),
+/// since an `Image` has no alpha channel and notebook backgrounds are white.
+/// 16-bit files are read at full precision as linear values (raw sample / 65535), like PIL and imageio;
+/// 8-bit files come back exactly as stored (sample / 255), so 8-bit round trips are bit-exact.
+public enum PNGCodec {
+    /// The 8-byte PNG signature.
+    public static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+
+    /// Decodes PNG bytes. Throws `ImageError.corrupt` for anything libpng rejects (bad CRC, truncation…) and
+    /// `ImageError.tooLarge` when the header announces more than `maxPixels` pixels.
+    public static func decode(_ data: [UInt8], maxPixels: Int = ImageLimits.maxPixels) throws -> Image {
+        guard data.count >= 8, Array(data[0..<8]) == signature else {
+            throw ImageError.corrupt(codec: "PNG", reason: "missing PNG signature")
+        }
+        try checkChunks(data)
+        var png = png_image()
+        png.version = UInt32(PNG_IMAGE_VERSION)
+        defer { png_image_free(&png) }
+        let began = data.withUnsafeBytes { raw in
+            png_image_begin_read_from_memory(&png, raw.baseAddress, raw.count)
+        }
+        guard began != 0 else { throw ImageError.corrupt(codec: "PNG", reason: message(of: png)) }
+
+        let fileFormat = png.format
+        let hasAlpha = fileFormat & UInt32(PNG_FORMAT_FLAG_ALPHA) != 0
+        let isColor = fileFormat & UInt32(PNG_FORMAT_FLAG_COLOR) != 0
+        let is16Bit = fileFormat & UInt32(PNG_FORMAT_FLAG_LINEAR) != 0
+        // Ask for direct (non-colormapped) samples in the file's own layout.
+        png.format = fileFormat & UInt32(PNG_FORMAT_FLAG_ALPHA | PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_LINEAR)
+        let width = Int(png.width), height = Int(png.height)
+        guard width > 0, height > 0 else {
+            throw ImageError.corrupt(codec: "PNG", reason: "unsupported size \(width)×\(height)")
+        }
+        try ImageLimits.check(width: width, height: height, codec: "PNG", budget: maxPixels)
+        let samplesPerPixel = (isColor ? 3 : 1) + (hasAlpha ? 1 : 0)
+        let outChannels = isColor ? 3 : 1
+        let sampleCount = width * height * samplesPerPixel
+        var pixels = [Float](repeating: 0, count: width * height * outChannels)
+
+        if is16Bit {
+            // Linear 16-bit output; libpng premultiplies colour by alpha in this mode.
+            var buffer = [UInt16](repeating: 0, count: sampleCount)
+            try finishRead(&png, into: &buffer)
+            for p in 0..<(width * height) {
+                let a: Float = hasAlpha ? Float(buffer[p * samplesPerPixel + outChannels]) / 65535 : 1
+                for c in 0..<outChannels {
+                    let premultiplied = Float(buffer[p * samplesPerPixel + c]) / 65535
+                    pixels[p * outChannels + c] = premultiplied + (1 - a)
+                }
+            }
+        } else {
+            var buffer = [UInt8](repeating: 0, count: sampleCount)
+            try finishRead(&png, into: &buffer)
+            if hasAlpha {
+                for p in 0..<(width * height) {
+                    let a = Float(buffer[p * samplesPerPixel + outChannels]) / 255
+                    for c in 0..<outChannels {
+                        let v = Float(buffer[p * samplesPerPixel + c]) / 255
+                        pixels[p * outChannels + c] = v * a + (1 - a)
+                    }
+                }
+            } else {
+                for i in 0..<sampleCount { pixels[i] = Float(buffer[i]) / 255 }
+            }
+        }
+        return Image(height: height, width: width, channels: outChannels, pixels: pixels)
+    }
+
+    /// Walks the chunk list up to IEND. libpng stops reading once it has every row, so without this a file
+    /// cut after its pixel data (missing CRCs or trailer) would decode silently; a truncated file is an error.
+    static func checkChunks(_ data: [UInt8]) throws {
+        var offset = 8
+        while offset + 8 <= data.count {
+            let length = data[offset..<(offset + 4)].reduce(0) { $0 << 8 | Int($1) }
+            let type = String(decoding: data[(offset + 4)..<(offset + 8)], as: UTF8.self)
+            let end = offset + 12 + length
+            guard length <= 0x7FFF_FFFF, end <= data.count else {
+                throw ImageError.corrupt(codec: "PNG", reason: "truncated file: chunk \(type) at byte \(offset) "
+                                         + "needs \(end - offset) bytes, only \(data.count - offset) remain")
+            }
+            if type == "IEND" { return }
+            offset = end
+        }
+        throw ImageError.corrupt(codec: "PNG", reason: "truncated file: no IEND chunk")
+    }
+
+    /// Encodes an image as an 8-bit gray or RGB PNG (values clamped to [0, 1], rounded to the nearest of 256
+    /// levels). The output depends only on the pixels: no timestamps, so equal images give equal bytes.
+    public static func encode(_ image: Image) throws -> [UInt8] {
+        let format = image.channels == 1 ? CPNG_FORMAT_GRAY : CPNG_FORMAT_RGB
+        return try encode(bytes: image.bytes(), width: image.width, height: image.height, format: format)
+    }
+
+    /// Encodes 8-bit RGBA samples (HWC, 4 per pixel), for overlays that keep transparency.
+    public static func encodeRGBA(_ rgba: [UInt8], width: Int, height: Int) throws -> [UInt8] {
+        guard rgba.count == width * height * 4 else {
+            throw ImageError.invalidArgument("RGBA buffer has \(rgba.count) bytes, expected \(width)×\(height)×4")
+        }
+        return try encode(bytes: rgba, width: width, height: height, format: CPNG_FORMAT_RGBA)
+    }
+
+    private static func encode(bytes: [UInt8], width: Int, height: Int, format: UInt32) throws -> [UInt8] {
+        guard width > 0, height > 0 else {
+            throw ImageError.encodeFailed(codec: "PNG", reason: "cannot encode an empty \(width)×\(height) image")
+        }
+        var png = png_image()
+        png.version = UInt32(PNG_IMAGE_VERSION)
+        png.width = UInt32(width)
+        png.height = UInt32(height)
+        png.format = format
+        defer { png_image_free(&png) }
+        // First pass measures, second pass writes.
+        var size: png_alloc_size_t = 0
+        let measured = bytes.withUnsafeBytes { raw in
+            png_image_write_to_memory(&png, nil, &size, 0, raw.baseAddress, 0, nil)
+        }
+        guard measured != 0, size > 0 else {
+            throw ImageError.encodeFailed(codec: "PNG", reason: message(of: png))
+        }
+        var out = [UInt8](repeating: 0, count: Int(size))
+        let written = out.withUnsafeMutableBytes { dst in
+            bytes.withUnsafeBytes { raw in
+                png_image_write_to_memory(&png, dst.baseAddress, &size, 0, raw.baseAddress, 0, nil)
+            }
+        }
+        guard written != 0 else { throw ImageError.encodeFailed(codec: "PNG", reason: message(of: png)) }
+        return Array(out.prefix(Int(size)))
+    }
+
+    private static func finishRead<T>(_ png: inout png_image, into buffer: inout [T]) throws {
+        let ok = buffer.withUnsafeMutableBytes { dst in
+            png_image_finish_read(&png, nil, dst.baseAddress, 0, nil)
+        }
+        guard ok != 0 else { throw ImageError.corrupt(codec: "PNG", reason: message(of: png)) }
+    }
+
+    /// libpng's error text (a fixed 64-byte C string inside `png_image`).
+    private static func message(of png: png_image) -> String {
+        var copy = png.message
+        let text = withUnsafeBytes(of: &copy) { raw -> String in
+            let bytes = raw.prefix { $0 != 0 }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        return text.isEmpty ? "libpng error" : text
+    }
+}

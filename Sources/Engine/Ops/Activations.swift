@@ -1,0 +1,128 @@
+import Foundation
+
+/// Output shape = shape of input 0, for element-wise unary ops.
+func sameShapeAsFirst(_ shapes: [[Int]?]) throws -> [[Int]] { [try shapes.required(0)] }
+
+/// Applies a rectifier backward rule given the forward "active" mask and the upstream gradient.
+@inline(__always)
+func rectifierGradient(_ g: Float, active: Bool, rule: ReluBackwardRule) -> Float {
+    switch rule {
+    case .plain: return active ? g : 0
+    case .guided: return active && g > 0 ? g : 0
+    case .deconvnet: return g > 0 ? g : 0
+    }
+}
+
+/// y = max(x, 0). Backward follows the pass's `ReluBackwardRule` (plain: g where x > 0, as PyTorch).
+public struct Relu: Operator {
+    public var opType: String { "Relu" }
+    public init() {}
+    public func outputShapes(_ shapes: [[Int]?], values: [Tensor?]) throws -> [[Int]] { try sameShapeAsFirst(shapes) }
+    public func forward(_ inputs: [Tensor?]) throws -> [Tensor] {
+        [try inputs.required(0).map { $0 > 0 ? $0 : 0 }]
+    }
+    public func backward(_ c: BackwardContext) throws -> [Tensor?] {
+        let x = try c.input(0)
+        let rule = c.reluRule
+        return [c.outputGradient().zipMap(x) { g, x in rectifierGradient(g, active: x > 0, rule: rule) }]
+    }
+}
+
+/// y = x for x > 0, alpha·x otherwise (ONNX default alpha 0.01). Not a rectifier for backward rules.
+public struct LeakyRelu: Operator {
+    public var alpha: Float
+    public var opType: String { "LeakyRelu" }
+    public init(alpha: Float = 0.01) { self.alpha = alpha }
+    public func outputShapes(_ shapes: [[Int]?], values: [Tensor?]) throws -> [[Int]] { try sameShapeAsFirst(shapes) }
+    public func forward(_ inputs: [Tensor?]) throws -> [Tensor] {
+        let a = alpha
+        return [try inputs.required(0).map { $0 > 0 ? $0 : a * $0 }]
+    }
+    public func backward(_ c: BackwardContext) throws -> [Tensor?] {
+        let a = alpha
+        return [c.outputGradient().zipMap(try c.input(0)) { g, x in x > 0 ? g : a * g }]
+    }
+}
+
+/// y = min(max(x, min), max). Bounds come from inputs 1 and 2 when present (opset ≥ 11), else from the
+/// attributes (opset < 11); absent bounds are ±∞. Gradient flows where min < x < max (PyTorch's hardtanh,
+/// hence ReLU6). With min = 0 the op is a rectifier and follows the `ReluBackwardRule`.
+public struct Clip: Operator {
+    public var min: Float
+    public var max: Float
+    public var opType: String { "Clip" }
+    public init(min: Float = -.infinity, max: Float = .infinity) {
+        self.min = min
+        self.max = max
+    }
+
+    func bounds(_ inputs: [Tensor?]) -> (Float, Float) {
+        (inputs.optional(1)?.scalar ?? min, inputs.optional(2)?.scalar ?? max)
+    }
+
+    public func outputShapes(_ shapes: [[Int]?], values: [Tensor?]) throws -> [[Int]] { try sameShapeAsFirst(shapes) }
+    public func forward(_ inputs: [Tensor?]) throws -> [Tensor] {
+        let (lo, hi) = bounds(inputs)
+        return [try inputs.required(0).map { Swift.min(Swift.max($0, lo), hi) }]
+    }
+    public func backward(_ c: BackwardContext) throws -> [Tensor?] {
+        let (lo, hi) = bounds(c.inputs)
+        let rule: ReluBackwardRule = lo == 0 ? c.reluRule : .plain
+        let gx = c.outputGradient().zipMap(try c.input(0)) { g, x in
+            rectifierGradient(g, active: x > lo && x < hi, rule: rule)
+        }
+        return [gx, nil, nil]
+    }
+}
+
+/// y = 1 / (1 + e^(−x)); dy/dx = y(1 − y).
+public struct Sigmoid: Operator {
+    public var opType: String { "Sigmoid" }
+    public init() {}
+    public func outputShapes(_ shapes: [[Int]?], values: [Tensor?]) throws -> [[Int]] { try sameShapeAsFirst(shapes) }
+    public func forward(_ inputs: [Tensor?]) throws -> [Tensor] {
+        [try inputs.required(0).map { x in
+            x >= 0 ? 1 / (1 + expf(-x)) : expf(x) / (1 + expf(x))
+        }]
+    }
+    public func backward(_ c: BackwardContext) throws -> [Tensor?] {
+        [c.outputGradient().zipMap(c.outputs[0]) { g, y in g * y * (1 - y) }]
+    }
+}
+
+/// y = tanh(x); dy/dx = 1 − y².
+public struct Tanh: Operator {
+    public var opType: String { "Tanh" }
+    public init() {}
+    public func outputShapes(_ shapes: [[Int]?], values: [Tensor?]) throws -> [[Int]] { try sameShapeAsFirst(shapes) }
+    public func forward(_ inputs: [Tensor?]) throws -> [Tensor] { [try inputs.required(0).map { tanhf($0) }] }
+    public func backward(_ c: BackwardContext) throws -> [Tensor?] {
+        [c.outputGradient().zipMap(c.outputs[0]) { g, y in g * (1 - y * y) }]
+    }
+}
+
+/// y = x.
+public struct Identity: Operator {
+    public var opType: String { "Identity" }
+    public init() {}
+    public func outputShapes(_ shapes: [[Int]?], values: [Tensor?]) throws -> [[Int]] { try sameShapeAsFirst(shapes) }
+    public func forward(_ inputs: [Tensor?]) throws -> [Tensor] { [try inputs.required(0)] }
+    public func backward(_ c: BackwardContext) throws -> [Tensor?] { [c.outputGradient()] }
+}
+
+/// Dropout at inference: y = x (ratio and training-mode inputs are ignored; the optional mask output is all
+/// ones).
+public struct Dropout: Operator {
+    public var ratio: Float
+    public var opType: String { "Dropout" }
+    public init(ratio: Float = 0.5) { self.ratio = ratio }
+    public func outputShapes(_ shapes: [[Int]?], values: [Tensor?]) throws -> [[Int]] {
+        let s = try shapes.required(0)
+        return [s, s]
+    }
+    public func forward(_ inputs: [Tensor?]) throws -> [Tensor] {
+        let x = try inputs.required(0)
+        return [x, Tensor.ones(x.shape)]
+    }
+    public func backward(_ c: BackwardContext) throws -> [Tensor?] { [c.outputGradient(), nil, nil] }
+}

@@ -1,0 +1,176 @@
+import Foundation
+
+/// 2-D convolution (ONNX Conv / PyTorch Conv2d): X [N, C, H, W], W [M, C/group, kH, kW], optional B [M]
+/// → Y [N, M, outH, outW] with outH = ⌊(H + padTop + padBottom − dilH·(kH − 1) − 1) / strideH⌋ + 1.
+///
+/// Each image and group is one im2col + `cblas_sgemm` (1×1, stride 1, unpadded: plain GEMM on the input).
+/// Backward gives dX (col2im of Wᵀ·dY), dW (dY·colᵀ, only when requested) and dB (sum of dY).
+public struct Conv: Operator {
+    /// [sH, sW].
+    public var strides: [Int]
+    /// ONNX order [top, left, bottom, right]; may be asymmetric.
+    public var pads: [Int]
+    /// [dH, dW].
+    public var dilations: [Int]
+    /// Channels split into `group` independent groups (C for depthwise).
+    public var group: Int
+    public var autoPad: AutoPad
+    /// Optional check against W's spatial extent (ONNX `kernel_shape`).
+    public var kernelShape: [Int]?
+
+    public var opType: String { "Conv" }
+
+    public init(strides: [Int] = [1, 1], pads: [Int] = [0, 0, 0, 0], dilations: [Int] = [1, 1], group: Int = 1,
+                autoPad: AutoPad = .notSet, kernelShape: [Int]? = nil) {
+        self.strides = strides
+        self.pads = pads
+        self.dilations = dilations
+        self.group = group
+        self.autoPad = autoPad
+        self.kernelShape = kernelShape
+    }
+
+    struct Plan {
+        var n, c, m, cg, mg: Int
+        var window: Window2D
+        var k: Int { cg * window.kH * window.kW }
+        var planeOut: Int { window.outH * window.outW }
+    }
+
+    func plan(_ x: [Int], _ w: [Int], _ b: [Int]?) throws -> Plan {
+        guard x.count == 4 else { throw ShapeError("Conv supports 2-D images [N, C, H, W]; input is \(x)") }
+        guard w.count == 4 else { throw ShapeError("Conv weight must be [M, C/group, kH, kW]; got \(w)") }
+        guard group > 0, x[1] % group == 0, w[0] % group == 0, w[1] * group == x[1] else {
+            throw ShapeError("Conv: input channels \(x[1]), weight \(w) and group \(group) don't agree")
+        }
+        if let kernelShape, kernelShape != [w[2], w[3]] {
+            throw ShapeError("Conv kernel_shape \(kernelShape) differs from weight \(w)")
+        }
+        if let b, b != [w[0]] { throw ShapeError("Conv bias must be [\(w[0])]; got \(b)") }
+        let window = try Window2D(inH: x[2], inW: x[3], kernel: [w[2], w[3]], strides: strides, pads: pads,
+                                  dilations: dilations, autoPad: autoPad)
+        return Plan(n: x[0], c: x[1], m: w[0], cg: x[1] / group, mg: w[0] / group, window: window)
+    }
+
+    public func outputShapes(_ shapes: [[Int]?], values: [Tensor?]) throws -> [[Int]] {
+        let p = try plan(try shapes.required(0), try shapes.required(1, "weight"), shapes.count > 2 ? shapes[2] : nil)
+        return [[p.n, p.m, p.window.outH, p.window.outW]]
+    }
+
+    public func forward(_ inputs: [Tensor?]) throws -> [Tensor] {
+        let x = try inputs.required(0), weight = try inputs.required(1, "weight"), bias = inputs.optional(2)
+        let p = try plan(x.shape, weight.shape, bias?.shape)
+        let win = p.window
+        var y = Tensor(uninitializedShape: [p.n, p.m, win.outH, win.outW])
+        let planeIn = win.inH * win.inW, planeOut = p.planeOut, k = p.k
+        let pointwise = win.isPointwise
+        var col = [Float](repeating: 0, count: pointwise ? 0 : k * planeOut)
+        x.withUnsafeBufferPointer { xs in
+            weight.withUnsafeBufferPointer { ws in
+                y.withUnsafeMutableBufferPointer { ys in
+                    col.withUnsafeMutableBufferPointer { cs in
+                        for n in 0..<p.n {
+                            for g in 0..<group {
+                                let xg = xs.baseAddress! + (n * p.c + g * p.cg) * planeIn
+                                let yg = ys.baseAddress! + (n * p.m + g * p.mg) * planeOut
+                                let wg = ws.baseAddress! + g * p.mg * k
+                                let b: UnsafePointer<Float>
+                                if pointwise {
+                                    b = xg
+                                } else {
+                                    im2col(xg, channels: p.cg, win, into: cs.baseAddress!)
+                                    b = UnsafePointer(cs.baseAddress!)
+                                }
+                                BLAS.sgemm(m: p.mg, n: planeOut, k: k, a: wg, lda: k, b: b, ldb: planeOut,
+                                           c: yg, ldc: planeOut)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let bias { addChannelBias(&y, bias) }
+        return [y]
+    }
+
+    public func backward(_ ctx: BackwardContext) throws -> [Tensor?] {
+        let x = try ctx.input(0), weight = try ctx.input(1), bias = ctx.inputs.optional(2)
+        let p = try plan(x.shape, weight.shape, bias?.shape)
+        let win = p.window
+        let dy = ctx.outputGradient()
+        let planeIn = win.inH * win.inW, planeOut = p.planeOut, k = p.k
+        let pointwise = win.isPointwise
+        let wantX = ctx.needs(0), wantW = ctx.needs(1), wantB = bias != nil && ctx.needs(2)
+        var dx: Tensor? = wantX ? Tensor.zeros(x.shape) : nil
+        var dw: Tensor? = wantW ? Tensor.zeros(weight.shape) : nil
+        var db: Tensor?
+        if wantB { db = dy.sum(alongAxes: [0, 2, 3]) }
+        guard wantX || wantW else { return [nil, nil, db] }
+        var col = [Float](repeating: 0, count: pointwise ? 0 : k * planeOut)
+        var dxStore = dx ?? Tensor.zeros([0])
+        var dwStore = dw ?? Tensor.zeros([0])
+        x.withUnsafeBufferPointer { xs in
+            weight.withUnsafeBufferPointer { ws in
+                dy.withUnsafeBufferPointer { gs in
+                    dxStore.withUnsafeMutableBufferPointer { dxs in
+                        dwStore.withUnsafeMutableBufferPointer { dws in
+                            col.withUnsafeMutableBufferPointer { cs in
+                                for n in 0..<p.n {
+                                    for g in 0..<group {
+                                        let xg = xs.baseAddress! + (n * p.c + g * p.cg) * planeIn
+                                        let gg = gs.baseAddress! + (n * p.m + g * p.mg) * planeOut
+                                        let wg = ws.baseAddress! + g * p.mg * k
+                                        if wantW {
+                                            // dW_g += dY_g [mg, P] · colᵀ [P, k]
+                                            let colPtr: UnsafePointer<Float>
+                                            if pointwise {
+                                                colPtr = xg
+                                            } else {
+                                                im2col(xg, channels: p.cg, win, into: cs.baseAddress!)
+                                                colPtr = UnsafePointer(cs.baseAddress!)
+                                            }
+                                            BLAS.sgemm(transB: true, m: p.mg, n: k, k: planeOut, a: gg, lda: planeOut,
+                                                       b: colPtr, ldb: planeOut, beta: 1,
+                                                       c: dws.baseAddress! + g * p.mg * k, ldc: k)
+                                        }
+                                        if wantX {
+                                            let dxg = dxs.baseAddress! + (n * p.c + g * p.cg) * planeIn
+                                            if pointwise {
+                                                BLAS.sgemm(transA: true, m: k, n: planeOut, k: p.mg, a: wg, lda: k,
+                                                           b: gg, ldb: planeOut, beta: 1, c: dxg, ldc: planeOut)
+                                            } else {
+                                                // dcol [k, P] = W_gᵀ [k, mg] · dY_g [mg, P], then fold back.
+                                                BLAS.sgemm(transA: true, m: k, n: planeOut, k: p.mg, a: wg, lda: k,
+                                                           b: gg, ldb: planeOut, c: cs.baseAddress!, ldc: planeOut)
+                                                col2imAdd(cs.baseAddress!, channels: p.cg, win, into: dxg)
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if wantX { dx = dxStore }
+        if wantW { dw = dwStore }
+        return [dx, dw, db]
+    }
+}
+
+/// y[n, c, …] += bias[c] for a tensor laid out [N, C, spatial…].
+func addChannelBias(_ y: inout Tensor, _ bias: Tensor) {
+    let n = y.shape[0], c = y.shape[1], plane = y.count / Swift.max(n * c, 1)
+    bias.withUnsafeBufferPointer { bs in
+        y.withUnsafeMutableBufferPointer { ys in
+            for i in 0..<n {
+                for ch in 0..<c {
+                    let b = bs[ch]
+                    let row = ys.baseAddress! + (i * c + ch) * plane
+                    for j in 0..<plane { row[j] += b }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+/// How gradients pass backwards through a rectifier (`Relu`, and `Clip` with min 0 such as ReLU6).
+/// With forward input x, upstream gradient g:
+/// - `plain`:     g · 1[x in the open active range]  (the true gradient)
+/// - `guided`:    g · 1[active] · 1[g > 0]           (guided backpropagation, Springenberg et al. 2015)
+/// - `deconvnet`: g · 1[g > 0]                       (Zeiler & Fergus 2014: ignores the forward mask)
+/// These match Captum's `GuidedBackprop` (relu of the plain gradient) and `Deconvolution` (relu of g).
+public enum ReluBackwardRule: String, Sendable, CaseIterable {
+    case plain, guided, deconvnet
+}
+
+/// Everything an operator's backward pass may need. Inputs and outputs are those of the forward pass.
+public struct BackwardContext {
+    /// Forward inputs in node order; `nil` for an absent optional input.
+    public var inputs: [Tensor?]
+    /// Forward outputs in node order.
+    public var outputs: [Tensor]
+    /// Gradient of the objective with respect to each output; `nil` means zero (nothing flowed back).
+    public var outputGradients: [Tensor?]
+    /// Which inputs want a gradient: skip the work (e.g. weight gradients during saliency) for the others.
+    public var needsInputGradient: [Bool]
+    /// The rectifier rule in force for this backward pass.
+    public var reluRule: ReluBackwardRule
+
+    public init(inputs: [Tensor?], outputs: [Tensor], outputGradients: [Tensor?], needsInputGradient: [Bool],
+                reluRule: ReluBackwardRule = .plain) {
+        self.inputs = inputs
+        self.outputs = outputs
+        self.outputGradients = outputGradients
+        self.needsInputGradient = needsInputGradient
+        self.reluRule = reluRule
+    }
+
+    /// Forward input `i`, or a `ShapeError` if it was absent.
+    public func input(_ i: Int) throws -> Tensor {
+        guard i < inputs.count, let t = inputs[i] else { throw ShapeError("missing input \(i)") }
+        return t
+    }
+
+    /// Whether input `i` wants a gradient.
+    public func needs(_ i: Int) -> Bool { i < needsInputGradient.count && needsInputGradient[i] }
+
+    /// Gradient of output `i`, materialised as zeros when nothing flowed back.
+    public func outputGradient(_ i: Int = 0) -> Tensor {
+        outputGradients[i] ?? Tensor.zeros(outputs[i].shape)
+    }
+}
+
+/// A differentiable operation with ONNX semantics; graph nodes hold one each.
+///
+/// Each conforming type keeps its gradient rule (`backward`) next to its forward pass. Operators are values
+/// holding only attributes (strides, axis, …); parameters such as weights arrive as inputs, so the same op
+/// serves inference, saliency and training. Absent optional inputs arrive as `nil`.
+public protocol Operator: Sendable {
+    /// The ONNX operator type this implements, e.g. `"Conv"`.
+    var opType: String { get }
+
+    /// Output shapes for the given input shapes (`nil` for absent inputs). `values` holds the contents of
+    /// inputs known before running (initializers, constants, folded shape arithmetic) for ops whose output
+    /// shape depends on data (Reshape's shape input, Pad's pads…). Throws `ShapeError` on a mismatch.
+    func outputShapes(_ shapes: [[Int]?], values: [Tensor?]) throws -> [[Int]]
+
+    /// Computes the outputs. Throws `ShapeError` on inputs the op cannot take.
+    func forward(_ inputs: [Tensor?]) throws -> [Tensor]
+
+    /// Gradients for each input (same order, `nil` where not needed or not differentiable).
+    func backward(_ context: BackwardContext) throws -> [Tensor?]
+}
+
+extension Array where Element == Tensor? {
+    /// Input `i` of an op, or a `ShapeError` naming what's missing.
+    public func required(_ i: Int, _ what: String = "input") throws -> Tensor {
+        guard i < count, let t = self[i] else { throw ShapeError("missing \(what) (input \(i))") }
+        return t
+    }
+
+    /// Input `i` if present.
+    public func optional(_ i: Int) -> Tensor? { i < count ? self[i] : nil }
+}
+
+extension Array where Element == [Int]? {
+    /// Shape of input `i`, or a `ShapeError` naming what's missing.
+    public func required(_ i: Int, _ what: String = "input") throws -> [Int] {
+        guard i < count, let s = self[i] else { throw ShapeError("missing \(what) (input \(i))") }
+        return s
+    }
+}
