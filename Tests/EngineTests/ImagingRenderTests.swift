@@ -66,6 +66,15 @@ import Testing
         #expect(font.width(of: "Hello", size: 18) > font.width(of: "Hi", size: 18))
     }
 
+    @Test func kerningAndTruncation() throws {
+        let font = try Font.shared()
+        let pair = font.width(of: "AV", size: 40), apart = font.width(of: "A", size: 40) + font.width(of: "V", size: 40)
+        #expect(pair < apart, "DejaVu Sans kerns A–V")
+        let short = font.truncated("a very long panel title indeed", toWidth: 80, size: 13)
+        #expect(short.hasSuffix("…") && font.width(of: short, size: 13) <= 80 && short.count > 3)
+        #expect(font.truncated("ok", toWidth: 80, size: 13) == "ok")
+    }
+
     @Test func anchorsPlaceTextEnds() throws {
         let font = try Font.shared()
         let w = font.width(of: "abc", size: 14)

@@ -93,23 +93,23 @@ struct Canvas {
     }
 
     mutating func text(_ s: String, x: Double, y: Double, size: Int, color: RGB, anchor: Drawing.Anchor, font: Font) {
-        let total = Double(font.width(of: s, size: size))
-        var pen: Int
+        let line = font.layout(s, size: size)
+        let total = Double(line.width)
+        let start: Int
         switch anchor {
-        case .start: pen = Int(x.rounded())
-        case .middle: pen = Int((x - total / 2).rounded())
-        case .end: pen = Int((x - total).rounded())
+        case .start: start = Int(x.rounded())
+        case .middle: start = Int((x - total / 2).rounded())
+        case .end: start = Int((x - total).rounded())
         }
         let baseline = Int(y.rounded())
-        for scalar in s.unicodeScalars {
-            let g = font.glyph(scalar, size: size)
+        for (g, offset) in line.glyphs {
+            let pen = start + offset
             for row in 0..<g.rows {
                 for col in 0..<g.width {
                     let c = g.coverage[row * g.width + col]
                     if c > 0 { blend(pen + g.left + col, baseline - g.top + row, color, Float(c) / 255) }
                 }
             }
-            pen += g.advance
         }
     }
 

@@ -103,7 +103,8 @@ public struct Figure: Sendable {
                     let lines = t.split(separator: "\n", omittingEmptySubsequences: false)
                     let first = titleLines - lines.count  // bottom-align titles so they sit on the picture
                     for (k, line) in lines.enumerated() {
-                        d.add(.text(String(line), x: Double(x0 + panelSize / 2),
+                        d.add(.text(fitText(String(line), maxWidth: Double(panelSize + gap), size: Self.titleSize),
+                                    x: Double(x0 + panelSize / 2),
                                     y: Double(rowTop + (first + k + 1) * Self.lineHeight - 4),
                                     size: Self.titleSize, color: .black, anchor: .middle))
                     }

@@ -41,7 +41,8 @@ public struct ImageGrid: Sendable {
             let x0 = padding + c * (cellW + padding)
             let y0 = padding + r * (cellH + titleH + padding)
             if hasTitles, let title = titles?[i], !title.isEmpty {
-                d.add(.text(title, x: Double(x0) + Double(cellW) / 2, y: Double(y0 + Self.titleSize),
+                d.add(.text(fitText(title, maxWidth: Double(cellW + padding), size: Self.titleSize),
+                            x: Double(x0) + Double(cellW) / 2, y: Double(y0 + Self.titleSize),
                             size: Self.titleSize, color: .black, anchor: .middle))
             }
             d.add(.image(img, x: x0 + (cellW - img.width) / 2, y: y0 + titleH + (cellH - img.height) / 2))
