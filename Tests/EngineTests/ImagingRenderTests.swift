@@ -102,6 +102,12 @@ import Testing
         #expect(try fig.svg() == fig.svg())
     }
 
+    @Test func svgNumbersHaveAtMostTwoDecimals() throws {
+        var d = Drawing(width: 10, height: 10)
+        d.add(.polyline(points: [(0.5, 1), (-0.25, 2.05), (-0.004, 12.999), (3.1, 100.07)], color: .black, width: 1.5))
+        #expect(try d.svg().contains("points=\"0.5,1 -0.25,2.05 0,13 3.1,100.07\""))
+    }
+
     @Test func svgEscapesText() throws {
         var d = Drawing(width: 10, height: 10)
         d.add(.text("a<b & \"c\"", x: 0, y: 5, size: 10, color: .black, anchor: .middle))

@@ -112,12 +112,19 @@ public struct Drawing: Sendable {
         return out + "</svg>\n"
     }
 
+    /// A coordinate with at most two decimals and no trailing zeros (`12`, `12.5`, `-0.25`), without Foundation
+    /// formatting (SVGs of 10,000-point scatter plots format tens of thousands of numbers).
     private func fmt(_ v: Double) -> String {
-        let r = (v * 100).rounded() / 100
-        if r == r.rounded() { return String(Int(r)) }
-        var text = String(format: "%.2f", r)
-        while text.hasSuffix("0") { text.removeLast() }
-        return text
+        guard v.isFinite else { return "0" }
+        let hundredths = Int((v * 100).rounded())
+        let negative = hundredths < 0
+        let magnitude = abs(hundredths)
+        var text = (negative ? "-" : "") + String(magnitude / 100)
+        let fraction = magnitude % 100
+        if fraction != 0 {
+            text += fraction % 10 == 0 ? "." + String(fraction / 10) : (fraction < 10 ? ".0" : ".") + String(fraction)
+        }
+        return text == "-0" ? "0" : text
     }
 }
 
