@@ -226,6 +226,39 @@ import Testing
         }
     }
 
+    @Test(arguments: ["logo.png", "horse.png", "green_palette.png", "camera.png", "astronaut.png",
+                      "hubble_deep_field.jpg", "checker_bilevel.png"])
+    func decodesSkimageFilesLikePIL(file: String) throws {
+        let path = "/usr/lib/python3/dist-packages/skimage/data/" + file
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        let ref = try #require(ImagingFixtures.reference.samples[file])
+        let image = try ImageFiles.load(path: path)
+        #expect([image.height, image.width, image.channels] == ref.shape)
+        let isJPEG = file.hasSuffix(".jpg")
+        let c = image.channels
+        for ch in 0..<c {
+            var sum = 0.0
+            for i in 0..<image.pixelCount { sum += Double(image.pixels[i * c + ch]) }
+            #expect(abs(sum / Double(image.pixelCount) - ref.mean[ch]) < (isJPEG ? 2e-3 : 1e-5), "mean of channel \(ch)")
+        }
+        for (k, point) in ImagingFixtures.samplePoints.enumerated() {
+            let y = point.0 < 0 ? image.height - 1 : min(point.0, image.height - 1)
+            let x = point.1 < 0 ? image.width - 1 : min(point.1, image.width - 1)
+            for ch in 0..<c {
+                #expect(abs(Double(image[y, x, ch]) - ref.pixels[k * c + ch]) < (isJPEG ? 2.0 / 255 : 1e-5))
+            }
+        }
+    }
+
+    @Test func skimageTruncatedJPEGIsRejected() throws {
+        let path = "/usr/lib/python3/dist-packages/skimage/data/truncated.jpg"
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        #expect(throws: ImageError.corrupt(codec: "JPEG", reason: "Premature end of JPEG file")) {
+            try ImageFiles.load(path: path)
+        }
+        #expect(try !SampleImages.names().contains("truncated"), "the deliberately broken test file is not listed")
+    }
+
     @Test func missingFileIsAnIOError() {
         #expect(throws: ImageError.io(path: "/nonexistent/x.png", reason: "no such file")) {
             try ImageFiles.open("/nonexistent/x.png")

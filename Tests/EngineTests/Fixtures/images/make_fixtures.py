@@ -111,5 +111,25 @@ for name in ["viridis", "magma", "inferno", "plasma", "gray", "RdBu_r", "RdBu", 
     cmaps[name] = {"x": xs, "rgb": values(np.asarray(cm(np.array(xs)))[:, :3])}
 ref["colormaps"] = cmaps
 
+# Real files from python3-skimage, summarised (channel means and a few pixels) to keep this file small.
+# RGBA is composited onto white in float: c*a + (1 - a).
+skdata = "/usr/lib/python3/dist-packages/skimage/data/"
+samples = {}
+points = [(0, 0), (5, 7), (100, 50), (150, 200), (-1, -1)]  # clipped to the image; -1 is the last row/column
+for name in ["logo.png", "horse.png", "green_palette.png", "camera.png", "astronaut.png", "hubble_deep_field.jpg",
+             "checker_bilevel.png"]:
+    im = Image.open(skdata + name)
+    if im.mode in ("RGBA", "LA") or (im.mode == "P" and "transparency" in im.info):
+        arr = np.asarray(im.convert("RGBA")).astype(np.float64) / 255
+        arr = arr[..., :3] * arr[..., 3:4] + (1 - arr[..., 3:4])
+    elif im.mode in ("L", "1"):
+        arr = np.asarray(im.convert("L")).astype(np.float64)[..., None] / 255
+    else:
+        arr = np.asarray(im.convert("RGB")).astype(np.float64) / 255
+    samples[name] = {"shape": list(arr.shape), "mean": values(arr.reshape(-1, arr.shape[2]).mean(axis=0)),
+                     "pixels": values(np.stack([arr[min(y, arr.shape[0] - 1), min(x, arr.shape[1] - 1)]
+                                                for (y, x) in points]))}
+ref["samples"] = samples
+
 json.dump(ref, open("reference.json", "w"), indent=None, separators=(",", ":"))
 print("ok", list(ref))
