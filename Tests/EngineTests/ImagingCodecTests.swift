@@ -23,6 +23,13 @@ import Testing
         #expect(try PNGCodec.encode(back) == png, "encoding is deterministic")
     }
 
+    @Test func ignoresGammaChunksLikePIL() throws {
+        // gray8_gamma1.png holds gray8's samples with gAMA 1.0; colour management would brighten them.
+        let plain = try ImagingFixtures.image("gray8.png")
+        let withGamma = try ImagingFixtures.image("gray8_gamma1.png")
+        #expect(withGamma.pixels == plain.pixels)
+    }
+
     @Test func roundTripsTheFixturesFileBytes() throws {
         for name in ["gray8", "rgb8"] {
             let image = try ImagingFixtures.image("\(name).png")

@@ -7,8 +7,8 @@ import CPNG
 /// palette (with or without tRNS transparency), 1/2/4/8/16 bits. The result has 1 channel for gray
 /// files and 3 for colour or palette files. Transparency is composited onto white (`c·a + 1·(1−a)`),
 /// since an `Image` has no alpha channel and notebook backgrounds are white.
-/// 16-bit files are read at full precision as linear values (raw sample / 65535), like PIL and imageio;
-/// 8-bit files come back exactly as stored (sample / 255), so 8-bit round trips are bit-exact.
+/// Samples come back as stored, like PIL, imageio and torchvision: 8-bit as sample / 255 (so 8-bit round trips
+/// are bit-exact), 16-bit at full precision as sample / 65535; gamma and colour-profile chunks are ignored.
 public enum PNGCodec {
     /// The 8-byte PNG signature.
     public static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
@@ -19,7 +19,7 @@ public enum PNGCodec {
         guard data.count >= 8, Array(data[0..<8]) == signature else {
             throw ImageError.corrupt(codec: "PNG", reason: "missing PNG signature")
         }
-        try checkChunks(data)
+        let data = try withoutColorManagement(data)
         var png = png_image()
         png.version = UInt32(PNG_IMAGE_VERSION)
         defer { png_image_free(&png) }
@@ -73,10 +73,13 @@ public enum PNGCodec {
         return Image(height: height, width: width, channels: outChannels, pixels: pixels)
     }
 
-    /// Walks the chunk list up to IEND. libpng stops reading once it has every row, so without this a file
-    /// cut after its pixel data (missing CRCs or trailer) would decode silently; a truncated file is an error.
-    static func checkChunks(_ data: [UInt8]) throws {
+    /// Colour-management chunks removed before libpng sees the file: with a gAMA, cHRM, sRGB or iCCP chunk the
+    /// simplified API would convert samples to sRGB, but PIL, imageio and torchvision read stored values as
+    /// they are, and models were trained on those. Also walks the chunk list up to IEND: libpng stops reading
+    /// once it has every row, so a file cut after its pixel data would otherwise decode silently.
+    static func withoutColorManagement(_ data: [UInt8]) throws -> [UInt8] {
         var offset = 8
+        var dropped: [Range<Int>] = []
         while offset + 8 <= data.count {
             let length = data[offset..<(offset + 4)].reduce(0) { $0 << 8 | Int($1) }
             let type = String(decoding: data[(offset + 4)..<(offset + 8)], as: UTF8.self)
@@ -85,7 +88,19 @@ public enum PNGCodec {
                 throw ImageError.corrupt(codec: "PNG", reason: "truncated file: chunk \(type) at byte \(offset) "
                                          + "needs \(end - offset) bytes, only \(data.count - offset) remain")
             }
-            if type == "IEND" { return }
+            if type == "IEND" {
+                if dropped.isEmpty { return data }
+                var kept = [UInt8]()
+                kept.reserveCapacity(data.count)
+                var start = 0
+                for range in dropped {
+                    kept += data[start..<range.lowerBound]
+                    start = range.upperBound
+                }
+                kept += data[start...]
+                return kept
+            }
+            if ["gAMA", "cHRM", "sRGB", "iCCP"].contains(type) { dropped.append(offset..<end) }
             offset = end
         }
         throw ImageError.corrupt(codec: "PNG", reason: "truncated file: no IEND chunk")

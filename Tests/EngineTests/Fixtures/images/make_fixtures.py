@@ -55,6 +55,17 @@ def write_png16(path, arr):
     png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, colour_type, 0, 0, 0))
     png += chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
     open(path, "wb").write(png)
+def write_png8_gamma(path, arr, gamma):
+    """8-bit gray PNG with a gAMA chunk: readers that colour-manage would change the values; PIL does not."""
+    h, w = arr.shape
+    def chunk(tag, data):
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xffffffff)
+    raw = b"".join(b"\x00" + arr[y].tobytes() for y in range(h))
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+    png += chunk(b"gAMA", struct.pack(">I", int(gamma * 100000)))
+    png += chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+    open(path, "wb").write(png)
+
 g16 = rng.integers(0, 65536, (3, 4), dtype=np.uint16)
 write_png16("gray16.png", g16)
 ref["gray16"] = {"shape": [3, 4, 1], "pixels": values(g16 / 65535)}
@@ -66,6 +77,10 @@ rgba16 = rng.integers(0, 65536, (3, 2, 4), dtype=np.uint16)
 write_png16("rgba16.png", rgba16)
 a = rgba16[..., 3:4] / 65535
 ref["rgba16"] = {"shape": [3, 2, 3], "pixels": values(rgba16[..., :3] / 65535 * a + (1 - a))}
+
+# gAMA 1.0 on 8-bit gray: stored values expected, as PIL reads them (checked below).
+write_png8_gamma("gray8_gamma1.png", gray, 1.0)
+assert (np.asarray(Image.open("gray8_gamma1.png")) == gray).all()
 
 # 1-bit gray.
 bits = rng.integers(0, 2, (5, 9), dtype=np.uint8).astype(bool)
