@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 @Suite struct ImagingPNGTests {
@@ -54,7 +55,9 @@ import Testing
     @Test func truncatedPNGIsATypedError() throws {
         let png = try ImagingFixtures.bytes("rgb8.png")
         for cut in [8, 20, 33, png.count - 30, png.count - 13, png.count - 1] {
-            #expect(throws: ImageError.self, "cut at \(cut) of \(png.count)") { try ImageFiles.decode(Array(png.prefix(cut))) }
+            #expect(throws: ImageError.self, "cut at \(cut) of \(png.count)") {
+                try ImageFiles.decode(Array(png.prefix(cut)))
+            }
         }
     }
 
@@ -72,7 +75,10 @@ import Testing
             _ = try ImageFiles.decode(png)
             Issue.record("corrupt PNG decoded")
         } catch let error as ImageError {
-            guard case .corrupt(let codec, let reason) = error else { Issue.record("wrong case \(error)"); return }
+            guard case .corrupt(let codec, let reason) = error else {
+                Issue.record("wrong case \(error)")
+                return
+            }
             #expect(codec == "PNG")
             #expect(!reason.isEmpty)
         }
@@ -138,7 +144,10 @@ import Testing
                 _ = try ImageFiles.decode(Array(jpg.prefix(cut)))
                 Issue.record("truncated JPEG (\(cut) bytes) decoded")
             } catch let error as ImageError {
-                guard case .corrupt(let codec, _) = error else { Issue.record("wrong case \(error)"); continue }
+                guard case .corrupt(let codec, _) = error else {
+                    Issue.record("wrong case \(error)")
+                    continue
+                }
                 #expect(codec == "JPEG")
             }
         }

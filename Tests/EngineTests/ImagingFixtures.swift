@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Engine
 
 /// The imaging fixtures (Fixtures/images, written by make_fixtures.py) and their reference values.

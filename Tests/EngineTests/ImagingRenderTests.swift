@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 @Suite struct ImagingColorMapTests {
@@ -68,7 +69,8 @@ import Testing
 
     @Test func kerningAndTruncation() throws {
         let font = try Font.shared()
-        let pair = font.width(of: "AV", size: 40), apart = font.width(of: "A", size: 40) + font.width(of: "V", size: 40)
+        let pair = font.width(of: "AV", size: 40)
+        let apart = font.width(of: "A", size: 40) + font.width(of: "V", size: 40)
         #expect(pair < apart, "DejaVu Sans kerns A–V")
         let short = font.truncated("a very long panel title indeed", toWidth: 80, size: 13)
         #expect(short.hasSuffix("…") && font.width(of: short, size: 13) <= 80 && short.count > 3)
@@ -96,8 +98,10 @@ import Testing
     }
 
     @Test func renderingIsDeterministic() throws {
-        let fig = Figure(panels: [.image(Image(height: 8, width: 8, channels: 1, fill: 0.3), title: "a"),
-                                  .heatmap(HeatMap(height: 2, width: 2, values: [0, 1, 2, 3]), title: "b")])
+        let fig = Figure(panels: [
+            .image(Image(height: 8, width: 8, channels: 1, fill: 0.3), title: "a"),
+            .heatmap(HeatMap(height: 2, width: 2, values: [0, 1, 2, 3]), title: "b"),
+        ])
         #expect(try fig.png() == fig.png())
         #expect(try fig.svg() == fig.svg())
     }
@@ -112,7 +116,10 @@ import Testing
         var d = Drawing(width: 10, height: 10)
         d.add(.text("a<b & \"c\"", x: 0, y: 5, size: 10, color: .black, anchor: .middle))
         let svg = try d.svg()
-        #expect(svg.contains("<text x=\"0\" y=\"5\" font-size=\"10\" fill=\"#000000\" text-anchor=\"middle\">a&lt;b &amp; &quot;c&quot;</text>"))
+        #expect(
+            svg.contains(
+                "<text x=\"0\" y=\"5\" font-size=\"10\" fill=\"#000000\" text-anchor=\"middle\">a&lt;b &amp; &quot;c&quot;</text>"
+            ))
     }
 }
 
@@ -145,14 +152,18 @@ import Testing
     }
 
     @Test func linePlotDrawsEverySeries() throws {
-        let plot = LinePlot(series: [.init(name: "deletion", y: [1, 0.5, 0.2]), .init(name: "insertion", y: [0, 0.6, 0.9])],
-                            title: "curves", yRange: 0...1)
+        let plot = LinePlot(
+            series: [.init(name: "deletion", y: [1, 0.5, 0.2]), .init(name: "insertion", y: [0, 0.6, 0.9])],
+            title: "curves", yRange: 0...1)
         let svg = try plot.svg()
         #expect(svg.contains(">deletion</text>") && svg.contains(">insertion</text>"))
         let img = try plot.render()
         let orange = RGB(hex: 0xff7f0e)
-        #expect((0..<(img.width * img.height)).contains { abs(img.pixels[3 * $0] - orange.r) < 1e-4
-            && abs(img.pixels[3 * $0 + 1] - orange.g) < 1e-4 && abs(img.pixels[3 * $0 + 2] - orange.b) < 1e-4 })
+        #expect(
+            (0..<(img.width * img.height)).contains {
+                abs(img.pixels[3 * $0] - orange.r) < 1e-4
+                    && abs(img.pixels[3 * $0 + 1] - orange.g) < 1e-4 && abs(img.pixels[3 * $0 + 2] - orange.b) < 1e-4
+            })
     }
 
     @Test func ticksAreNice() {
@@ -194,8 +205,11 @@ import Testing
 
     @Test func figureHasColourBarAndTitles() throws {
         let heat = HeatMap(height: 4, width: 4, values: (0..<16).map(Float.init))
-        let fig = Figure(panels: [.image(Image(height: 32, width: 32, channels: 3, fill: 0.5), title: "input"),
-                                  .heatmap(heat, map: .inferno, title: "saliency")], panelSize: 64, title: "Saliency")
+        let fig = Figure(
+            panels: [
+                .image(Image(height: 32, width: 32, channels: 3, fill: 0.5), title: "input"),
+                .heatmap(heat, map: .inferno, title: "saliency"),
+            ], panelSize: 64, title: "Saliency")
         let svg = try fig.svg()
         #expect(svg.contains(">input</text>") && svg.contains(">saliency</text>") && svg.contains(">Saliency</text>"))
         #expect(svg.contains(">15</text>") || svg.contains(">14</text>"), "colour bar tick labels")
@@ -226,8 +240,10 @@ import Testing
         }
     }
 
-    @Test(arguments: ["logo.png", "horse.png", "green_palette.png", "camera.png", "astronaut.png",
-                      "hubble_deep_field.jpg", "checker_bilevel.png"])
+    @Test(arguments: [
+        "logo.png", "horse.png", "green_palette.png", "camera.png", "astronaut.png",
+        "hubble_deep_field.jpg", "checker_bilevel.png",
+    ])
     func decodesSkimageFilesLikePIL(file: String) throws {
         let path = "/usr/lib/python3/dist-packages/skimage/data/" + file
         guard FileManager.default.fileExists(atPath: path) else { return }
@@ -239,7 +255,8 @@ import Testing
         for ch in 0..<c {
             var sum = 0.0
             for i in 0..<image.pixelCount { sum += Double(image.pixels[i * c + ch]) }
-            #expect(abs(sum / Double(image.pixelCount) - ref.mean[ch]) < (isJPEG ? 2e-3 : 1e-5), "mean of channel \(ch)")
+            #expect(
+                abs(sum / Double(image.pixelCount) - ref.mean[ch]) < (isJPEG ? 2e-3 : 1e-5), "mean of channel \(ch)")
         }
         for (k, point) in ImagingFixtures.samplePoints.enumerated() {
             let y = point.0 < 0 ? image.height - 1 : min(point.0, image.height - 1)

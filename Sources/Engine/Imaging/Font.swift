@@ -54,8 +54,10 @@ public final class Font: @unchecked Sendable {
 
     private static let loaded: Result<Font, ImageError> = {
         guard let path = searchPaths.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-            return .failure(.fontUnavailable("DejaVuSans.ttf not found in \(searchPaths.joined(separator: ", ")); "
-                                             + "install the Debian package fonts-dejavu-core"))
+            return .failure(
+                .fontUnavailable(
+                    "DejaVuSans.ttf not found in \(searchPaths.joined(separator: ", ")); "
+                        + "install the Debian package fonts-dejavu-core"))
         }
         do { return .success(try Font(path: path)) } catch let e as ImageError { return .failure(e) } catch {
             return .failure(.fontUnavailable("\(error)"))
@@ -72,17 +74,21 @@ public final class Font: @unchecked Sendable {
         if let g = cache[size]?[scalar] { return g }
         var g = Glyph(width: 0, rows: 0, left: 0, top: 0, advance: size / 3, coverage: [])
         if let face, FT_Set_Pixel_Sizes(face, 0, FT_UInt(size)) == 0,
-           FT_Load_Char(face, FT_ULong(scalar.value), CFT_LOAD_RENDER_LIGHT) == 0, let slot = face.pointee.glyph {
+            FT_Load_Char(face, FT_ULong(scalar.value), CFT_LOAD_RENDER_LIGHT) == 0, let slot = face.pointee.glyph
+        {
             let bitmap = slot.pointee.bitmap
-            let width = Int(bitmap.width), rows = Int(bitmap.rows), pitch = Int(bitmap.pitch)
+            let width = Int(bitmap.width)
+            let rows = Int(bitmap.rows)
+            let pitch = Int(bitmap.pitch)
             var coverage = [UInt8](repeating: 0, count: width * rows)
             if let buffer = bitmap.buffer, width > 0, rows > 0 {
                 for y in 0..<rows {
                     for x in 0..<width { coverage[y * width + x] = buffer[y * pitch + x] }
                 }
             }
-            g = Glyph(width: width, rows: rows, left: Int(slot.pointee.bitmap_left), top: Int(slot.pointee.bitmap_top),
-                      advance: Int((slot.pointee.advance.x + 32) >> 6), coverage: coverage)
+            g = Glyph(
+                width: width, rows: rows, left: Int(slot.pointee.bitmap_left), top: Int(slot.pointee.bitmap_top),
+                advance: Int((slot.pointee.advance.x + 32) >> 6), coverage: coverage)
         }
         cache[size, default: [:]][scalar] = g
         return g
@@ -96,9 +102,11 @@ public final class Font: @unchecked Sendable {
         if let k = kerningCache[size]?[key] { return k }
         var k = 0
         if let face, face.pointee.face_flags & FT_Long(FT_FACE_FLAG_KERNING) != 0,
-           FT_Set_Pixel_Sizes(face, 0, FT_UInt(size)) == 0 {
+            FT_Set_Pixel_Sizes(face, 0, FT_UInt(size)) == 0
+        {
             var delta = FT_Vector()
-            let l = FT_Get_Char_Index(face, FT_ULong(left.value)), r = FT_Get_Char_Index(face, FT_ULong(right.value))
+            let l = FT_Get_Char_Index(face, FT_ULong(left.value))
+            let r = FT_Get_Char_Index(face, FT_ULong(right.value))
             if FT_Get_Kerning(face, l, r, FT_UInt(FT_KERNING_DEFAULT.rawValue), &delta) == 0 {
                 k = Int((delta.x + 32) >> 6)
             }

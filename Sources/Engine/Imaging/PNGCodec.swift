@@ -34,7 +34,8 @@ public enum PNGCodec {
         let is16Bit = fileFormat & UInt32(PNG_FORMAT_FLAG_LINEAR) != 0
         // Ask for direct (non-colormapped) samples in the file's own layout.
         png.format = fileFormat & UInt32(PNG_FORMAT_FLAG_ALPHA | PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_LINEAR)
-        let width = Int(png.width), height = Int(png.height)
+        let width = Int(png.width)
+        let height = Int(png.height)
         guard width > 0, height > 0 else {
             throw ImageError.corrupt(codec: "PNG", reason: "unsupported size \(width)×\(height)")
         }
@@ -85,8 +86,10 @@ public enum PNGCodec {
             let type = String(decoding: data[(offset + 4)..<(offset + 8)], as: UTF8.self)
             let end = offset + 12 + length
             guard length <= 0x7FFF_FFFF, end <= data.count else {
-                throw ImageError.corrupt(codec: "PNG", reason: "truncated file: chunk \(type) at byte \(offset) "
-                                         + "needs \(end - offset) bytes, only \(data.count - offset) remain")
+                throw ImageError.corrupt(
+                    codec: "PNG",
+                    reason: "truncated file: chunk \(type) at byte \(offset) "
+                        + "needs \(end - offset) bytes, only \(data.count - offset) remain")
             }
             if type == "IEND" {
                 if dropped.isEmpty { return data }
@@ -127,17 +130,21 @@ public enum PNGCodec {
     /// Encodes 8-bit interleaved samples with 1 (gray), 3 (RGB) or 4 (RGBA) channels.
     public static func encode(bytes: [UInt8], width: Int, height: Int, channels: Int) throws -> [UInt8] {
         guard width > 0, height > 0, [1, 3, 4].contains(channels), bytes.count == width * height * channels,
-              width <= Int(Int32.max), height <= Int(Int32.max) else {
-            throw ImageError.encodeFailed(codec: "PNG", reason: "cannot encode \(width)×\(height)×\(channels) "
-                                          + "from \(bytes.count) bytes")
+            width <= Int(Int32.max), height <= Int(Int32.max)
+        else {
+            throw ImageError.encodeFailed(
+                codec: "PNG",
+                reason: "cannot encode \(width)×\(height)×\(channels) "
+                    + "from \(bytes.count) bytes")
         }
         var out: UnsafeMutablePointer<UInt8>? = nil
         var size = 0
         var message = [CChar](repeating: 0, count: 160)
         let status = bytes.withUnsafeBufferPointer { src in
             message.withUnsafeMutableBufferPointer { msg in
-                cpng_encode(src.baseAddress, Int32(width), Int32(height), Int32(channels), compressionLevel,
-                            CPNG_FILTER_UP, &out, &size, msg.baseAddress, msg.count)
+                cpng_encode(
+                    src.baseAddress, Int32(width), Int32(height), Int32(channels), compressionLevel,
+                    CPNG_FILTER_UP, &out, &size, msg.baseAddress, msg.count)
             }
         }
         guard status == 0, let out else {

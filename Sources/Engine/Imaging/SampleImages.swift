@@ -18,11 +18,14 @@ public enum SampleImages {
     /// The folder holding the samples, or `ImageError.samplesMissing` naming the Debian package.
     public static func directory() throws -> String {
         let fm = FileManager.default
-        if let dir = searchDirectories.first(where: { fm.fileExists(atPath: $0 + "/chelsea.png") || fm.fileExists(atPath: $0 + "/astronaut.png") }) {
+        if let dir = searchDirectories.first(where: {
+            fm.fileExists(atPath: $0 + "/chelsea.png") || fm.fileExists(atPath: $0 + "/astronaut.png")
+        }) {
             return dir
         }
-        throw ImageError.samplesMissing("sample images not found (looked in \(searchDirectories.joined(separator: ", "))); "
-                                        + "install the Debian package \(debianPackage)")
+        throw ImageError.samplesMissing(
+            "sample images not found (looked in \(searchDirectories.joined(separator: ", "))); "
+                + "install the Debian package \(debianPackage)")
     }
 
     /// Sample names (file names without extension) of every PNG/JPEG in the folder, sorted.
@@ -36,7 +39,9 @@ public enum SampleImages {
         for entry in entries {
             let url = URL(fileURLWithPath: entry)
             let name = url.deletingPathExtension().lastPathComponent
-            guard ["png", "jpg", "jpeg"].contains(url.pathExtension.lowercased()), !excluded.contains(name) else { continue }
+            guard ["png", "jpg", "jpeg"].contains(url.pathExtension.lowercased()), !excluded.contains(name) else {
+                continue
+            }
             result[name] = dir + "/" + entry
         }
         return result
