@@ -112,6 +112,20 @@ import Testing
         #expect(try d.svg().contains("points=\"0.5,1 -0.25,2.05 0,13 3.1,100.07\""))
     }
 
+    @Test func svgEmbedsRasterImagesAsPNG() throws {
+        var d = Drawing(width: 10, height: 10)
+        let img = Image(bytes: [0, 128, 255, 255, 7, 0], height: 2, width: 3, channels: 1)
+        d.add(.image(img, x: 4, y: 5))
+        let svg = try d.svg()
+        let prefix = "<image x=\"4\" y=\"5\" width=\"3\" height=\"2\" style=\"image-rendering:pixelated\" "
+            + "xlink:href=\"data:image/png;base64,"
+        let start = try #require(svg.range(of: prefix))
+        let base64 = svg[start.upperBound...].prefix { $0 != "\"" }
+        let png = try #require(Data(base64Encoded: String(base64)))
+        #expect(try PNGCodec.decode([UInt8](png)) == img)
+        #expect(svg.contains("xmlns:xlink=\"http://www.w3.org/1999/xlink\""))
+    }
+
     @Test func svgEscapesText() throws {
         var d = Drawing(width: 10, height: 10)
         d.add(.text("a<b & \"c\"", x: 0, y: 5, size: 10, color: .black, anchor: .middle))

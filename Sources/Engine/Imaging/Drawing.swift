@@ -85,7 +85,7 @@ public struct Drawing: Sendable {
     /// raster images are embedded as PNG data URIs.
     public func svg() throws -> String {
         var out =
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" "
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" width=\"\(width)\" height=\"\(height)\" "
             + "viewBox=\"0 0 \(width) \(height)\" font-family=\"DejaVu Sans, Bitstream Vera Sans, sans-serif\">\n"
         out += "<rect x=\"0\" y=\"0\" width=\"\(width)\" height=\"\(height)\" fill=\"\(background.hexString)\"/>\n"
         for shape in shapes {
@@ -112,7 +112,7 @@ public struct Drawing: Sendable {
                 let data = Data(try PNGCodec.encode(img)).base64EncodedString()
                 out +=
                     "<image x=\"\(x)\" y=\"\(y)\" width=\"\(img.width)\" height=\"\(img.height)\" "
-                    + "style=\"image-rendering:pixelated\" href=\"data:image/png;base64,\(data)\"/>\n"
+                    + "style=\"image-rendering:pixelated\" xlink:href=\"data:image/png;base64,\(data)\"/>\n"
             }
         }
         return out + "</svg>\n"

@@ -13,7 +13,7 @@ public struct ImageGrid: Sendable {
 
     public init(
         images: [Image], columns: Int? = nil, titles: [String]? = nil, padding: Int = 4,
-        minimumCell: Int = 64, background: RGB = .white
+        minimumCell: Int = 96, background: RGB = .white
     ) {
         self.images = images
         self.columns = columns
