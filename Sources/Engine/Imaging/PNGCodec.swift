@@ -19,13 +19,17 @@ public enum PNGCodec {
         guard data.count >= 8, Array(data[0..<8]) == signature else {
             throw ImageError.corrupt(codec: "PNG", reason: "missing PNG signature")
         }
-        let data = try withoutColorManagement(data)
+        let cleaned = try withoutColorManagement(data)
+        // libpng reads from this memory until png_image_finish_read returns, so the whole decode stays inside
+        // one withUnsafeBytes: outside it the array may already be released (it is, in optimised builds).
+        return try cleaned.withUnsafeBytes { raw in try decode(memory: raw, maxPixels: maxPixels) }
+    }
+
+    private static func decode(memory raw: UnsafeRawBufferPointer, maxPixels: Int) throws -> Image {
         var png = png_image()
         png.version = UInt32(PNG_IMAGE_VERSION)
         defer { png_image_free(&png) }
-        let began = data.withUnsafeBytes { raw in
-            png_image_begin_read_from_memory(&png, raw.baseAddress, raw.count)
-        }
+        let began = png_image_begin_read_from_memory(&png, raw.baseAddress, raw.count)
         guard began != 0 else { throw ImageError.corrupt(codec: "PNG", reason: message(of: png)) }
 
         let fileFormat = png.format
