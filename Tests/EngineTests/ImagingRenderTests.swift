@@ -180,9 +180,30 @@ import Testing
             })
     }
 
+    @Test func plotsSurviveDegenerateData() throws {
+        let cases = [
+            ScatterPlot(x: [], y: []),
+            ScatterPlot(x: [.nan, 1, .infinity], y: [0, .nan, 2], labels: [0, -1, 99]),
+            ScatterPlot(x: [3, 3, 3], y: [1, 1, 1], labels: [0, 1, 2], width: 60, height: 40),
+        ]
+        for plot in cases {
+            let img = try plot.render()
+            #expect(img.width == plot.width && img.height == plot.height)
+            _ = try plot.svg()
+        }
+        let lines = LinePlot(series: [.init(name: "one point", y: [0.5]), .init(name: "", x: [], y: []),
+                                      .init(name: "nan", y: [.nan, 1, .nan])])
+        #expect(try lines.render().width == 640)
+        let heat = HeatMap(height: 2, width: 2, values: [.nan, .nan, .nan, .nan])
+        let fig = Figure(panels: [.heatmap(heat), .overlay(Image(height: 3, width: 3, channels: 1, fill: 0.5), heat)])
+        #expect(try fig.render().height > 0)
+    }
+
     @Test func ticksAreNice() {
         #expect(Ticks.nice(lo: 0, hi: 1).values == [0, 0.2, 0.4, 0.6000000000000001, 0.8, 1])
         #expect(Ticks.nice(lo: -12.3, hi: 12.7).values == [-10, -5, 0, 5, 10])
+        #expect(Ticks.nice(lo: 1e10, hi: 1e10 + 1e-6).values.count == 1, "no runaway loop below precision")
+        #expect(Ticks.nice(lo: .nan, hi: 1).values.isEmpty)
         #expect(Ticks.label(-5, step: 5) == "\u{2212}5")
         #expect(Ticks.label(0.25, step: 0.25) == "0.25")
         #expect(Ticks.label(0.4, step: 0.2) == "0.4")

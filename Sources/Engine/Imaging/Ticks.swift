@@ -14,7 +14,9 @@ enum Ticks {
         let end = hi + step * 1e-9
         while v <= end && values.count < 100 {
             values.append(abs(v) < step * 1e-9 ? 0 : v)
-            v += step
+            let next = v + step
+            if next == v { break }  // the step is below the values' precision (a range like 1e10 … 1e10 + 1e-6)
+            v = next
         }
         return (values, step)
     }
