@@ -38,6 +38,11 @@ public struct Figure: Sendable {
             Panel(.overlay(image, heat, map: map, alpha: alpha, range: range), title: title, colorBar: colorBar)
         }
 
+        public static func scatter(_ plot: ScatterPlot, title: String? = nil) -> Panel {
+            Panel(.scatter(plot), title: title)
+        }
+        public static func line(_ plot: LinePlot, title: String? = nil) -> Panel { Panel(.line(plot), title: title) }
+
         var heatRange: (ColorMap, ClosedRange<Float>)? {
             switch content {
             case .heatmap(let h, let map, let range), .overlay(_, let h, let map, _, let range):
