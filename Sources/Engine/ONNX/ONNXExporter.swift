@@ -51,7 +51,14 @@ enum ONNXExporter {
             g.input = graph.inputs.map { input in
                 valueInfo(input.name, dims: input.shape)
             }
-            g.output = graph.outputs.map { valueInfo($0, dims: nil) }
+            // Output shapes from shape inference at batch 1, with the batch symbolic when the input's is.
+            let dynamicBatch = graph.inputs.first?.shape.first.map { $0 == nil } ?? false
+            g.output = graph.outputs.map { name in
+                let dims: [Int?]? = shapes?[name].map { shape in
+                    shape.enumerated().map { axis, extent in axis == 0 && dynamicBatch ? nil : extent }
+                }
+                return valueInfo(name, dims: dims ?? [])
+            }
             var initializers: [Onnx_TensorProto] = []
             let consumed = Set(graph.nodes.flatMap(\.inputs))
             for key in graph.initializers.keys.sorted() where consumed.contains(key) {
