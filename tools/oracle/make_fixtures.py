@@ -231,46 +231,54 @@ def score_gradient(model: nn.Module, x: torch.Tensor, target: torch.Tensor) -> t
     return logits.detach(), grad
 
 
-def well_conditioned(model: nn.Module, x: torch.Tensor, target: torch.Tensor, g: torch.Generator) -> bool:
-    """Whether the input gradient of this one-image input is a stable function of the input.
+def conditioning(model: nn.Module, x: torch.Tensor, target: torch.Tensor, g: torch.Generator) -> float:
+    """How unstable the input gradient of this one-image input is (0 = perfectly stable).
 
     The gradient of a ReLU/max-pool network jumps wherever a pre-activation crosses zero or two window
     values swap order. Float32 rounding (~1e-7 of each layer's scale) moves every activation a little, so
-    if some activation that matters sits that close to a kink, PyTorch and any other correct float32
-    implementation can legitimately disagree by a large amount. Such inputs make useless oracles, so we
-    keep only inputs where the float64 gradient stays put when the input moves by a few times that
-    rounding, and where PyTorch's own float32 gradient agrees with float64.
+    if an activation that matters sits that close to a kink, PyTorch and any other correct float32
+    implementation can legitimately disagree by a large amount. Such inputs make useless oracles. This
+    returns the larger of: PyTorch's float32 gradient vs float64, and the float64 gradient's change when
+    the input moves by a few times that rounding — both relative to the gradient's largest element.
     """
     m64 = copy.deepcopy(model).double()
     _, g64 = score_gradient(m64, x.double(), target)
     _, g32 = score_gradient(model, x, target)
     scale = g64.abs().max().item()
-    if scale == 0 or (g32.double() - g64).abs().max().item() > 1e-5 * scale:
-        return False
-    for _ in range(2):
-        nudged = x.double() + 3e-6 * x.std().item() * torch.randn(x.shape, generator=g, dtype=torch.float64)
-        _, g_nudged = score_gradient(m64, nudged, target)
-        if (g_nudged - g64).abs().max().item() > 1e-4 * scale:
-            return False
-    return True
+    if scale == 0:
+        return float("inf")  # a dead class: the score does not depend on the input at all
+    nudged = x.double() + 3e-6 * x.std().item() * torch.randn(x.shape, generator=g, dtype=torch.float64)
+    _, g_nudged = score_gradient(m64, nudged, target)
+    return max((g32.double() - g64).abs().max().item(), (g_nudged - g64).abs().max().item()) / scale
 
 
-def draw_inputs(model, input_shape, classes: int, seed: int, count: int, stable: bool) -> tuple[torch.Tensor, torch.Tensor]:
-    """`count` seeded inputs with random target classes; with `stable`, only well-conditioned ones."""
+def draw_inputs(model, input_shape, classes: int, seed: int, count: int, stable: bool,
+                tries: int = 12) -> tuple[torch.Tensor, torch.Tensor]:
+    """`count` seeded inputs, each with its top-scoring class as target (a random class can be dead: with
+    random weights, a ReLU before the classifier's pooling zeroes half of squeezenet's classes, and a zero
+    gradient checks nothing). With `stable`, each is the first of up to `tries` candidates whose gradient
+    is stable to 1e-5 (else the most stable candidate, with a warning)."""
     g = torch.Generator().manual_seed(seed + 1000)
-    xs, ts, tries = [], [], 0
-    while len(xs) < count:
-        x = torch.randn((1, *input_shape), generator=g)
-        t = torch.randint(0, classes, (1,), generator=g)
-        tries += 1
-        if stable and not well_conditioned(model, x, t, g):
-            if tries > 40:
-                sys.exit("no well-conditioned input found in 40 tries")
-            continue
-        xs.append(x)
-        ts.append(t)
-    if stable:
-        print(f"  {count} well-conditioned inputs in {tries} tries")
+    xs, ts = [], []
+    for _ in range(count):
+        best = None
+        for attempt in range(tries if stable else 1):
+            x = torch.randn((1, *input_shape), generator=g)
+            with torch.no_grad():
+                t = model(x).argmax(dim=1)
+            if not stable:
+                best = (0.0, x, t)
+                break
+            c = conditioning(model, x, t, g)
+            print(f"  candidate {attempt}: gradient instability {c:.1e}", flush=True)
+            if best is None or c < best[0]:
+                best = (c, x, t)
+            if c < 1e-5:
+                break
+        if best[0] >= 1e-5:
+            print(f"  warning: best input has gradient instability {best[0]:.1e}")
+        xs.append(best[1])
+        ts.append(best[2])
     return torch.cat(xs), torch.cat(ts)
 
 
@@ -382,17 +390,18 @@ def small(out_dir: str) -> None:
 def torchvision_models():
     import torchvision.models as tvm
 
+    # Cheapest first, so a partial run (`--only`) still covers the most.
     return {
-        "squeezenet1_0": lambda: tvm.squeezenet1_0(weights=None),
         "squeezenet1_1": lambda: tvm.squeezenet1_1(weights=None),
-        "alexnet": lambda: tvm.alexnet(weights=None),
-        "vgg11": lambda: tvm.vgg11(weights=None),
-        "vgg16": lambda: tvm.vgg16(weights=None),
+        "squeezenet1_0": lambda: tvm.squeezenet1_0(weights=None),
+        "mobilenet_v2": lambda: tvm.mobilenet_v2(weights=None),
         "resnet18": lambda: tvm.resnet18(weights=None),
-        "resnet50": lambda: tvm.resnet50(weights=None),
+        "alexnet": lambda: tvm.alexnet(weights=None),
         # transform_input=True adds the Gather/Unsqueeze/Mul/Add/Concat input transform.
         "googlenet": lambda: tvm.googlenet(weights=None, aux_logits=False, init_weights=True, transform_input=True),
-        "mobilenet_v2": lambda: tvm.mobilenet_v2(weights=None),
+        "resnet50": lambda: tvm.resnet50(weights=None),
+        "vgg11": lambda: tvm.vgg11(weights=None),
+        "vgg16": lambda: tvm.vgg16(weights=None),
     }
 
 
