@@ -21,6 +21,7 @@ public enum TensorVerbs {
 
     /// Depth-first: the first list seen at each depth fixes that axis's length; every other list must match.
     private static func flatten(_ v: Value, depth: Int, shape: inout [Int], data: inout [Float], args: Arguments) throws {
+        if depth > 32 { throw args.error("values", "tensor(): lists nested more than 32 deep", kind: .shape) }
         switch v {
         case .list(let items):
             if depth == shape.count {
