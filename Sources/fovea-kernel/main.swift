@@ -1,1 +1,73 @@
-print("fovea-kernel: not yet wired")
+/// `fovea-kernel`: the Jupyter kernel binary.
+///   fovea-kernel -f CONNECTION_FILE            serve (what kernel.json's argv runs)
+///   fovea-kernel install [--user|--sys-prefix|--prefix P] [--name fovea]
+import ArgumentParser
+import Foundation
+import Kernel
+import Protocol
+
+struct FoveaKernel: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fovea-kernel",
+        abstract: "A Jupyter kernel for seeing inside convolutional networks.",
+        subcommands: [Run.self, Install.self],
+        defaultSubcommand: Run.self
+    )
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the Jupyter protocol for one client session.")
+
+    @Option(name: .customShort("f"), help: "The connection file written by the Jupyter client.")
+    var connectionFile: String
+
+    @Flag(help: ArgumentHelp("Use the protocol-testing echo language instead of Fovea.", visibility: .hidden))
+    var echo = false
+
+    @Option(help: ArgumentHelp("Largest accepted message, in bytes.", visibility: .hidden))
+    var maxMessageBytes = WireCodec.defaultMaxMessageBytes
+
+    func run() throws {
+        let connection = try ConnectionInfo.load(path: connectionFile)
+        var options = KernelServerOptions()
+        options.maxMessageBytes = maxMessageBytes
+        // Bind first: the client is already trying to connect, and every retry costs it 100 ms.
+        let server = try KernelServer(connection: connection, options: options)
+        let backend: KernelBackend = echo ? EchoBackend() : FoveaSession()
+        // SIGINT interrupts the running cell; it never kills the kernel.
+        try InterruptSignal.install { [backend] in backend.interrupt() }
+        _ = server.run(backend: backend)
+    }
+}
+
+struct Install: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Install the Fovea kernelspec for Jupyter.")
+
+    @Flag(help: "Install for the current user (the default).") var user = false
+    @Flag(help: "Install into the active Python environment (VIRTUAL_ENV, CONDA_PREFIX, or the one running `jupyter` on PATH).") var sysPrefix = false
+    @Option(help: "Install under PREFIX/share/jupyter/kernels.") var prefix: String?
+    @Option(help: "Kernelspec name.") var name = "fovea"
+
+    func validate() throws {
+        if [user, sysPrefix, prefix != nil].filter({ $0 }).count > 1 {
+            throw ValidationError("choose one of --user, --sys-prefix, --prefix")
+        }
+    }
+
+    func run() throws {
+        let scope: KernelspecInstaller.Scope = sysPrefix ? .sysPrefix : prefix.map { .prefix($0) } ?? .user
+        let directory = try KernelspecInstaller(name: name, scope: scope).install(executable: Self.executablePath())
+        print("Installed kernelspec \(name) in \(directory.path)")
+    }
+
+    /// The absolute, symlink-resolved path of this binary.
+    static func executablePath() -> String {
+        let link = "/proc/self/exe"
+        if let resolved = try? FileManager.default.destinationOfSymbolicLink(atPath: link) { return resolved }
+        let argument0 = CommandLine.arguments[0]
+        let url = URL(fileURLWithPath: argument0, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        return url.standardizedFileURL.resolvingSymlinksInPath().path
+    }
+}
+
+FoveaKernel.main()

@@ -1,0 +1,118 @@
+import Foundation
+
+/// A 2-D quad tree over the embedding for the Barnes–Hut approximation of the repulsive forces: a cell of
+/// side s whose centre of mass is at distance d from the point stands in for all its points when s/d < θ.
+/// Leaves hold their points exactly (several when points coincide), and a point never interacts with itself.
+struct QuadTree {
+    struct Node {
+        var comX = 0.0, comY = 0.0
+        var count = 0
+        var side = 0.0
+        var firstChild = -1  // four consecutive children, or -1 for a leaf
+        var start = 0, end = 0  // leaf's points: order[start..<end]
+    }
+    var nodes: [Node] = []
+    var order: [Int32]
+    let y: [Double]
+
+    init(_ y: [Double]) {
+        self.y = y
+        let n = y.count / 2
+        order = (0..<n).map(Int32.init)
+        var minX = Double.infinity, maxX = -Double.infinity, minY = Double.infinity, maxY = -Double.infinity
+        for i in 0..<n {
+            minX = min(minX, y[2 * i]); maxX = max(maxX, y[2 * i])
+            minY = min(minY, y[2 * i + 1]); maxY = max(maxY, y[2 * i + 1])
+        }
+        let side = max(maxX - minX, maxY - minY) * (1 + 1e-9) + 1e-12
+        nodes.reserveCapacity(4 * n)
+        nodes.append(Node())
+        var scratch = [Int32](repeating: 0, count: n)
+        build(0, 0, n, minX + side / 2, minY + side / 2, side, depth: 0, &scratch)
+    }
+
+    private mutating func build(_ node: Int, _ s: Int, _ e: Int, _ cx: Double, _ cy: Double, _ side: Double,
+                                depth: Int, _ scratch: inout [Int32]) {
+        nodes[node].side = side
+        nodes[node].count = e - s
+        var sx = 0.0, sy = 0.0
+        for t in s..<e { sx += y[2 * Int(order[t])]; sy += y[2 * Int(order[t]) + 1] }
+        if e > s { nodes[node].comX = sx / Double(e - s); nodes[node].comY = sy / Double(e - s) }
+        if e - s <= 1 || depth >= 48 {
+            nodes[node].start = s; nodes[node].end = e
+            return
+        }
+        // Counting sort of the range into the four quadrants.
+        var counts = [0, 0, 0, 0]
+        @inline(__always) func quadrant(_ p: Int32) -> Int {
+            (y[2 * Int(p)] >= cx ? 1 : 0) + (y[2 * Int(p) + 1] >= cy ? 2 : 0)
+        }
+        for t in s..<e { counts[quadrant(order[t])] += 1 }
+        var offsets = [s, s + counts[0], s + counts[0] + counts[1], s + counts[0] + counts[1] + counts[2]]
+        let begins = offsets
+        for t in s..<e { let q = quadrant(order[t]); scratch[offsets[q]] = order[t]; offsets[q] += 1 }
+        for t in s..<e { order[t] = scratch[t] }
+        let first = nodes.count
+        nodes[node].firstChild = first
+        for _ in 0..<4 { nodes.append(Node()) }
+        let h = side / 4
+        for q in 0..<4 {
+            let ncx = cx + (q & 1 == 1 ? h : -h), ncy = cy + (q & 2 == 2 ? h : -h)
+            build(first + q, begins[q], begins[q] + counts[q], ncx, ncy, side / 2, depth: depth + 1, &scratch)
+        }
+    }
+
+    /// Repulsive forces and Z by Barnes–Hut with opening angle θ.
+    func repulsive(theta: Double, kernel: TSNEKernel) -> RepulsiveForces {
+        let n = y.count / 2
+        var forces = [Double](repeating: 0, count: 2 * n)
+        let theta2 = theta * theta
+        let zs = forces.withUnsafeMutableBufferPointer { fp -> [Double] in
+            let f = fp.baseAddress!
+            return nodes.withUnsafeBufferPointer { np in
+                order.withUnsafeBufferPointer { op in
+                    y.withUnsafeBufferPointer { yp in
+                        EmbeddingParallel.mapChunks(count: n) { range -> Double in
+                            var z = 0.0
+                            var stack = [Int]()
+                            stack.reserveCapacity(256)
+                            for i in range {
+                                let px = yp[2 * i], py = yp[2 * i + 1]
+                                var fx = 0.0, fy = 0.0
+                                stack.append(0)
+                                while let ni = stack.popLast() {
+                                    let node = np[ni]
+                                    if node.count == 0 { continue }
+                                    let dx = px - node.comX, dy = py - node.comY
+                                    let d2 = dx * dx + dy * dy
+                                    if node.firstChild < 0 {
+                                        for t in node.start..<node.end {
+                                            let j = Int(op[t])
+                                            if j == i { continue }
+                                            let ex = px - yp[2 * j], ey = py - yp[2 * j + 1]
+                                            let e2 = ex * ex + ey * ey
+                                            z += kernel.w(e2)
+                                            let c = kernel.wu(e2)
+                                            fx += c * ex; fy += c * ey
+                                        }
+                                    } else if node.side * node.side < theta2 * d2 {
+                                        let cnt = Double(node.count)
+                                        z += kernel.w(d2) * cnt
+                                        let c = kernel.wu(d2) * cnt
+                                        fx += c * dx; fy += c * dy
+                                    } else {
+                                        let c = node.firstChild
+                                        stack.append(c); stack.append(c + 1); stack.append(c + 2); stack.append(c + 3)
+                                    }
+                                }
+                                f[2 * i] = fx; f[2 * i + 1] = fy
+                            }
+                            return z
+                        }
+                    }
+                }
+            }
+        }
+        return RepulsiveForces(forces: forces, z: zs.reduce(0, +))
+    }
+}

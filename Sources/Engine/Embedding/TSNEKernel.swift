@@ -1,0 +1,89 @@
+import Foundation
+
+/// The heavy-tailed output similarity of t-SNE with `dof` degrees of freedom α:
+/// w(d²) = (1 + d²/α)^(−α) (Student-t, α = 1 the usual Cauchy), and u(d²) = (1 + d²/α)^(−1), so that
+/// ∂w/∂y_i = −2 w·u·(y_i − y_j). All gradients here follow openTSNE: the factor 4 of the textbook gradient is
+/// dropped (the learning rate absorbs it): g_i = Σ_j p_ij u_ij (y_i − y_j) − Σ_j w_ij u_ij (y_i − y_j) / Z.
+struct TSNEKernel: Sendable {
+    let dof: Double
+    init(dof: Double) { self.dof = dof > 0 ? dof : 1e-8 }
+
+    @inline(__always) func u(_ d2: Double) -> Double { 1 / (1 + d2 / dof) }
+    @inline(__always) func w(_ d2: Double) -> Double { dof == 1 ? 1 / (1 + d2) : pow(1 + d2 / dof, -dof) }
+    /// w·u = (1 + d²/α)^(−α−1), the repulsive force coefficient.
+    @inline(__always) func wu(_ d2: Double) -> Double {
+        if dof == 1 { let q = 1 / (1 + d2); return q * q }
+        return pow(1 + d2 / dof, -dof - 1)
+    }
+}
+
+/// The repulsive half of the gradient, unnormalised: rep_i = Σ_{j≠i} w_ij u_ij (y_i − y_j), and Z = Σ_{i≠j} w_ij.
+struct RepulsiveForces {
+    var forces: [Double]  // N×2
+    var z: Double
+}
+
+enum TSNEGradient {
+    /// Attractive forces Σ_j p_ij u_ij (y_i − y_j) added (times `scale`, the exaggeration) into `gradient`.
+    /// When `evaluateKL`, also returns Σ p log(p / w) over the nonzeros (to be completed by + log Z).
+    static func addAttractive(
+        p: SparseAffinities, embedding y: UnsafePointer<Double>, kernel: TSNEKernel, scale: Double,
+        gradient: UnsafeMutablePointer<Double>, evaluateKL: Bool
+    ) -> Double {
+        let parts = EmbeddingParallel.mapChunks(count: p.count) { range -> Double in
+            var kl = 0.0
+            p.rowStart.withUnsafeBufferPointer { rs in
+                p.columns.withUnsafeBufferPointer { cs in
+                    p.values.withUnsafeBufferPointer { vs in
+                        for i in range {
+                            let yx = y[2 * i], yy = y[2 * i + 1]
+                            var gx = 0.0, gy = 0.0
+                            for e in rs[i]..<rs[i + 1] {
+                                let j = Int(cs[e])
+                                let dx = yx - y[2 * j], dy = yy - y[2 * j + 1]
+                                let d2 = dx * dx + dy * dy
+                                let pu = vs[e] * kernel.u(d2)
+                                gx += pu * dx; gy += pu * dy
+                                if evaluateKL {
+                                    let pij = vs[e] * scale
+                                    kl += pij * log(pij / (kernel.w(d2) + Double.ulpOfOne) + Double.ulpOfOne)
+                                }
+                            }
+                            gradient[2 * i] += scale * gx
+                            gradient[2 * i + 1] += scale * gy
+                        }
+                    }
+                }
+            }
+            return kl
+        }
+        return parts.reduce(0, +)
+    }
+
+    /// Exact O(N²) repulsive forces (reference for tests; also used for small N).
+    static func exactRepulsive(_ y: [Double], kernel: TSNEKernel) -> RepulsiveForces {
+        let n = y.count / 2
+        var forces = [Double](repeating: 0, count: 2 * n)
+        let zs = forces.withUnsafeMutableBufferPointer { fp -> [Double] in
+            let f = fp.baseAddress!
+            return y.withUnsafeBufferPointer { yp in
+                EmbeddingParallel.mapChunks(count: n) { range -> Double in
+                    var z = 0.0
+                    for i in range {
+                        var fx = 0.0, fy = 0.0
+                        for j in 0..<n where j != i {
+                            let dx = yp[2 * i] - yp[2 * j], dy = yp[2 * i + 1] - yp[2 * j + 1]
+                            let d2 = dx * dx + dy * dy
+                            z += kernel.w(d2)
+                            let c = kernel.wu(d2)
+                            fx += c * dx; fy += c * dy
+                        }
+                        f[2 * i] = fx; f[2 * i + 1] = fy
+                    }
+                    return z
+                }
+            }
+        }
+        return RepulsiveForces(forces: forces, z: zs.reduce(0, +))
+    }
+}

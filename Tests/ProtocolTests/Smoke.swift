@@ -1,4 +1,0 @@
-import Testing
-@testable import Protocol
-
-@Test func protocolBuilds() { #expect(true) }

@@ -1,0 +1,354 @@
+#!/usr/bin/env python3
+"""Oracle fixtures for Fovea's ONNX importer: models exported by PyTorch plus PyTorch's own answers.
+
+For every model this writes, next to `<name>.onnx`:
+  <name>.b1.input.npy   float32 [1, C, H, W]   seeded input
+  <name>.b1.target.npy  int64   [1]            the class whose score is differentiated
+  <name>.b1.logits.npy  float32 [1, K]         PyTorch's output
+  <name>.b1.grad.npy    float32 [1, C, H, W]   d(sum_i logits[i, target[i]]) / d input
+and the same four with `.b2.` for a batch of two (the models are exported with a dynamic batch axis).
+
+Small custom CNNs are written to Tests/EngineTests/Fixtures/onnx/ (committed, a few hundred KB);
+torchvision architectures with seeded random weights go to tools/oracle/out/ (gitignored, ~1 GB):
+
+    /work/torchenv/bin/python tools/oracle/make_fixtures.py            # small fixtures only
+    /work/torchenv/bin/python tools/oracle/make_fixtures.py --large    # also the torchvision models
+    /work/torchenv/bin/python tools/oracle/make_fixtures.py --large --only resnet18
+
+Everything is seeded: running the script twice gives the same numbers (the ONNX bytes may differ by
+producer version only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+import onnx
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SMALL_DIR = os.path.join(ROOT, "Tests", "EngineTests", "Fixtures", "onnx")
+LARGE_DIR = os.path.join(ROOT, "tools", "oracle", "out")
+
+FASHION_CLASSES = [
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Small custom models. Each one exercises a group of operators; layer names are chosen so the
+# exporter's module paths (`/features/features.3/Conv`) are worth checking on the Swift side.
+
+
+class TinyCNN(nn.Module):
+    """Conv → ReLU → BatchNorm (not foldable into the conv: it follows the ReLU) → MaxPool →
+    strided Conv → LeakyReLU → AvgPool(count_include_pad) → Flatten → Linear → ReLU6 → Dropout → Linear."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 4, 3, padding=1)
+        self.relu1 = nn.ReLU()
+        self.bn1 = nn.BatchNorm2d(4)
+        self.pool1 = nn.MaxPool2d(2)
+        self.conv2 = nn.Conv2d(4, 8, 3, stride=2, padding=1)
+        self.act2 = nn.LeakyReLU(0.1)
+        self.pool2 = nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=True)
+        self.fc1 = nn.Linear(8 * 2 * 2, 16)
+        self.act3 = nn.ReLU6()
+        self.drop = nn.Dropout(0.5)
+        self.fc2 = nn.Linear(16, 5)
+
+    def forward(self, x):
+        x = self.pool1(self.bn1(self.relu1(self.conv1(x))))
+        x = self.pool2(self.act2(self.conv2(x)))
+        x = torch.flatten(x, 1)
+        return self.fc2(self.drop(self.act3(self.fc1(x))))
+
+
+class TinyOps(nn.Module):
+    """The rest of what the exporter emits for CNNs: grouped/dilated/depthwise convs, asymmetric
+    padding (F.pad exports as a Shape/ConstantOfShape/Slice/Cast chain on constants that the importer
+    must fold), ceil-mode pooling with and without counting the padding, Sigmoid/Tanh, Concat,
+    Add/Sub/Mul/Div with constants, Transpose, MatMul with a weight, Softmax, the `x.size(0)`
+    Shape/Gather/Unsqueeze/Concat/Reshape pattern, the Gather/Unsqueeze input transform of
+    torchvision's googlenet, GlobalAveragePool."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 6, 3, padding=1, bias=False)
+        self.branch_a = nn.Sequential(nn.Conv2d(6, 6, 3, padding=1, groups=3), nn.Sigmoid())
+        self.branch_b = nn.Sequential(nn.Conv2d(6, 4, 3, padding=2, dilation=2), nn.Tanh())
+        self.depthwise = nn.Conv2d(10, 10, 3, stride=2, groups=10)
+        self.pool = nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True)
+        self.avg = nn.AvgPool2d(2, stride=2, padding=1, ceil_mode=True, count_include_pad=False)
+        self.mix = nn.Parameter(torch.randn(8, 8) * 0.3)
+        self.fc = nn.Linear(10 * 3 * 8, 7)
+        self.gap_fc = nn.Linear(10, 7)
+
+    def forward(self, x):
+        # torchvision's googlenet/inception input transform: per-channel Gather + Unsqueeze + affine + Concat.
+        r = torch.unsqueeze(x[:, 0], 1) * 0.5 + 0.1
+        g = torch.unsqueeze(x[:, 1], 1) * 0.25 - 0.2
+        b = torch.unsqueeze(x[:, 2], 1) / 2.0 + 0.3
+        x = torch.cat((r, g, b), 1)
+        x = self.stem(x)
+        x = torch.cat([self.branch_a(x), self.branch_b(x)], dim=1)          # [N, 10, 16, 16]
+        x = F.pad(x, (1, 0, 2, 1))                                             # asymmetric: [N, 10, 19, 17]
+        x = self.depthwise(x)                                                  # [N, 10, 9, 8]
+        x = self.pool(x)                                                       # ceil: [N, 10, 5, 5]
+        gap = torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)                    # GlobalAveragePool + Flatten
+        x = self.avg(x)                                                        # ceil, pad not counted: [N, 10, 3, 3]
+        x = 1.0 - x * 2.0                                                      # Mul then Sub, constant first
+        x = x.transpose(2, 3)                                                  # [N, 10, 3, 3]
+        x = x.reshape(x.size(0), 10, 3, 3)
+        x = F.pad(x, (0, 5, 0, 0))                                             # [N, 10, 3, 8]
+        x = torch.matmul(x, self.mix)                                          # MatMul with a weight
+        x = x.view(x.size(0), -1)                                              # Shape/Gather/Concat/Reshape
+        y = self.fc(x) + self.gap_fc(gap)
+        return torch.softmax(y, dim=1) * 10.0 + y
+
+
+class TinyFashion(nn.Module):
+    """Fashion-MNIST sized (1×28×28, ten classes), with preprocessing metadata in the ONNX file."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 8, 5, padding=2),
+            nn.ReLU(inplace=True),
+            nn.MaxPool2d(2),
+            nn.Conv2d(8, 16, 3),
+            nn.BatchNorm2d(16),
+            nn.ReLU(inplace=True),
+            nn.MaxPool2d(2),
+        )
+        self.classifier = nn.Sequential(nn.Dropout(), nn.Linear(16 * 6 * 6, 32), nn.ReLU(inplace=True), nn.Linear(32, 10))
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(self.features(x), 1))
+
+
+class TinyMLP(nn.Module):
+    """Linear layers only, with Sigmoid/Tanh between them: Flatten → Gemm chain."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(2 * 5 * 5, 20)
+        self.fc2 = nn.Linear(20, 12)
+        self.fc3 = nn.Linear(12, 4)
+
+    def forward(self, x):
+        x = x.flatten(1)
+        return self.fc3(torch.tanh(self.fc2(torch.sigmoid(self.fc1(x)))))
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def randomize_batchnorm(model: nn.Module) -> None:
+    """Give every BatchNorm non-trivial running statistics and affine parameters, so that in eval
+    mode it is not (close to) the identity and a wrong epsilon or a swapped mean/var shows up."""
+    for m in model.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            with torch.no_grad():
+                n = m.num_features
+                m.running_mean.copy_(torch.randn(n) * 0.1)
+                m.running_var.copy_(torch.rand(n) + 0.5)
+                if m.affine:
+                    m.weight.copy_(torch.rand(n) + 0.5)
+                    m.bias.copy_(torch.randn(n) * 0.1)
+
+
+def export(model: nn.Module, example: torch.Tensor, path: str, opset: int = 17, fold: bool = True) -> None:
+    torch.onnx.export(
+        model,
+        (example,),
+        path,
+        dynamo=False,
+        opset_version=opset,
+        do_constant_folding=fold,
+        input_names=["input"],
+        output_names=["logits"],
+        dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
+    )
+
+
+def add_metadata(path: str, props: dict[str, str]) -> None:
+    m = onnx.load(path)
+    for k, v in props.items():
+        entry = m.metadata_props.add()
+        entry.key, entry.value = k, v
+    onnx.save(m, path)
+
+
+def convert_opset(path: str, target: int) -> None:
+    """Rewrite a model to another opset with onnx's version converter (torch's exporter stops at 20)."""
+    from onnx import version_converter
+
+    m = onnx.load(path)
+    onnx.save(version_converter.convert_version(m, target), path)
+
+
+def write_oracle(model: nn.Module, name: str, out_dir: str, input_shape: tuple[int, ...], classes: int, seed: int) -> None:
+    """Inputs, targets, logits and input gradients for batch 1 and batch 2."""
+    g = torch.Generator().manual_seed(seed + 1000)
+    for batch in (1, 2):
+        x = torch.randn((batch, *input_shape), generator=g)
+        target = torch.randint(0, classes, (batch,), generator=g)
+        x.requires_grad_(True)
+        logits = model(x)
+        score = logits.gather(1, target.view(-1, 1)).sum()
+        (grad,) = torch.autograd.grad(score, x)
+        prefix = os.path.join(out_dir, f"{name}.b{batch}.")
+        np.save(prefix + "input.npy", x.detach().numpy().astype(np.float32))
+        np.save(prefix + "target.npy", target.numpy().astype(np.int64))
+        np.save(prefix + "logits.npy", logits.detach().numpy().astype(np.float32))
+        np.save(prefix + "grad.npy", grad.numpy().astype(np.float32))
+
+
+def check_onnxruntime(name: str, out_dir: str) -> None:
+    """The exported file must agree with PyTorch in onnxruntime, or the fixture itself is wrong."""
+    import onnxruntime as ort
+
+    sess = ort.InferenceSession(os.path.join(out_dir, f"{name}.onnx"), providers=["CPUExecutionProvider"])
+    for batch in (1, 2):
+        prefix = os.path.join(out_dir, f"{name}.b{batch}.")
+        x = np.load(prefix + "input.npy")
+        ref = np.load(prefix + "logits.npy")
+        (got,) = sess.run(None, {"input": x})
+        err = np.abs(got - ref).max() / max(np.abs(ref).max(), 1e-12)
+        print(f"  {name} b{batch}: onnxruntime vs torch max rel err {err:.2e}")
+        if err > 1e-4:
+            sys.exit(f"{name}: onnxruntime disagrees with torch ({err:.2e})")
+
+
+def make(name: str, build, out_dir: str, input_shape, classes: int, seed: int, opset: int = 17, fold: bool = True,
+         metadata: dict[str, str] | None = None, convert_to: int | None = None) -> None:
+    torch.manual_seed(seed)
+    model = build()
+    randomize_batchnorm(model)
+    model.eval()
+    example = torch.randn((1, *input_shape))
+    path = os.path.join(out_dir, f"{name}.onnx")
+    export(model, example, path, opset=opset, fold=fold)
+    if convert_to is not None:
+        convert_opset(path, convert_to)
+    if metadata:
+        add_metadata(path, metadata)
+    write_oracle(model, name, out_dir, input_shape, classes, seed)
+    check_onnxruntime(name, out_dir)
+    print(f"wrote {path} ({os.path.getsize(path) / 1e6:.2f} MB)")
+
+
+def make_handmade(out_dir: str, opset: int) -> None:
+    import handmade
+
+    name = f"handmade_opset{opset}"
+    torch.manual_seed(50 + opset)
+    onnx.save(handmade.graph(handmade.Weights(seed=7), opset), os.path.join(out_dir, f"{name}.onnx"))
+    write_oracle(handmade.Module(seed=7), name, out_dir, handmade.INPUT_SHAPE, handmade.CLASSES, seed=7)
+    check_onnxruntime(name, out_dir)
+    print(f"wrote {name}.onnx")
+
+
+def make_unsupported(out_dir: str) -> None:
+    """A valid ONNX file whose second node uses an operator Fovea does not implement (Erf)."""
+    from onnx import TensorProto, helper
+
+    x = helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 4])
+    y = helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 4])
+    nodes = [
+        helper.make_node("Relu", ["input"], ["r"], name="/act/Relu"),
+        helper.make_node("Erf", ["r"], ["logits"], name="/gelu/Erf"),
+    ]
+    graph = helper.make_graph(nodes, "unsupported", [x], [y])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="fovea-oracle")
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(out_dir, "unsupported_op.onnx"))
+    print("wrote unsupported_op.onnx")
+
+
+def small(out_dir: str) -> None:
+    os.makedirs(out_dir, exist_ok=True)
+    make("tiny_cnn", TinyCNN, out_dir, (3, 16, 16), 5, seed=1)
+    # The same network in older and newer opsets: Clip's min/max as attributes (opset 9) vs inputs,
+    # Squeeze/Unsqueeze axes as attribute vs input (13), and opset 21 via onnx's converter.
+    make("tiny_cnn_opset9", TinyCNN, out_dir, (3, 16, 16), 5, seed=1, opset=9)
+    make("tiny_cnn_opset21", TinyCNN, out_dir, (3, 16, 16), 5, seed=1, convert_to=21)
+    make("tiny_ops", TinyOps, out_dir, (3, 16, 16), 7, seed=2)
+    make("tiny_ops_opset11", TinyOps, out_dir, (3, 16, 16), 7, seed=2, opset=11)
+    # Without constant folding the exporter leaves Shape/Gather/Unsqueeze/Concat chains and Constant nodes.
+    make("tiny_ops_unfolded", TinyOps, out_dir, (3, 16, 16), 7, seed=2, fold=False)
+    make("tiny_fashion", TinyFashion, out_dir, (1, 28, 28), 10, seed=3, fold=False, metadata={
+        "fovea.mean": json.dumps([0.2860]),
+        "fovea.std": json.dumps([0.3530]),
+        "fovea.input_size": json.dumps([28, 28]),
+        "fovea.classes": json.dumps(FASHION_CLASSES),
+    })
+    make("tiny_mlp", TinyMLP, out_dir, (2, 5, 5), 4, seed=4)
+    for opset in (9, 11, 13, 21):
+        make_handmade(out_dir, opset)
+    make_unsupported(out_dir)
+
+
+def torchvision_models():
+    import torchvision.models as tvm
+
+    return {
+        "squeezenet1_0": lambda: tvm.squeezenet1_0(weights=None),
+        "squeezenet1_1": lambda: tvm.squeezenet1_1(weights=None),
+        "alexnet": lambda: tvm.alexnet(weights=None),
+        "vgg11": lambda: tvm.vgg11(weights=None),
+        "vgg16": lambda: tvm.vgg16(weights=None),
+        "resnet18": lambda: tvm.resnet18(weights=None),
+        "resnet50": lambda: tvm.resnet50(weights=None),
+        # transform_input=True adds the Gather/Unsqueeze/Mul/Add/Concat input transform.
+        "googlenet": lambda: tvm.googlenet(weights=None, aux_logits=False, init_weights=True, transform_input=True),
+        "mobilenet_v2": lambda: tvm.mobilenet_v2(weights=None),
+    }
+
+
+IMAGENET_MEAN = [0.485, 0.456, 0.406]
+IMAGENET_STD = [0.229, 0.224, 0.225]
+
+
+def large(out_dir: str, only: list[str] | None) -> None:
+    os.makedirs(out_dir, exist_ok=True)
+    for i, (name, build) in enumerate(torchvision_models().items()):
+        if only and name not in only:
+            continue
+        meta = None
+        if name == "squeezenet1_1":
+            meta = {
+                "fovea.mean": json.dumps(IMAGENET_MEAN),
+                "fovea.std": json.dumps(IMAGENET_STD),
+                "fovea.input_size": json.dumps([224, 224]),
+                "fovea.classes": json.dumps([f"class {k}" for k in range(1000)]),
+            }
+        make(name, build, out_dir, (3, 224, 224), 1000, seed=100 + i, metadata=meta)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--large", action="store_true", help="also export the torchvision models to tools/oracle/out")
+    parser.add_argument("--only", nargs="*", help="torchvision model names to (re)generate")
+    parser.add_argument("--skip-small", action="store_true")
+    args = parser.parse_args()
+    torch.set_num_threads(min(2, os.cpu_count() or 1))
+    if not args.skip_small:
+        small(SMALL_DIR)
+    if args.large:
+        large(LARGE_DIR, args.only)
+
+
+if __name__ == "__main__":
+    main()
