@@ -47,8 +47,12 @@ extension Model {
         for node in graph.nodes {
             let incoming = node.inputs.compactMap { fields[$0] }
             guard !incoming.isEmpty else { continue }  // constants and weights
-            var field: ReceptiveField? = incoming.contains(where: { $0 == nil }) ? nil
-                : incoming.compactMap { $0 }.reduce(nil as ReceptiveField?) { $0.map { a in a.union($1) } ?? $1 }
+            var field: ReceptiveField? = nil
+            if !incoming.contains(where: { $0 == nil }) {
+                field = incoming.compactMap { $0 }.reduce(nil as ReceptiveField?) { partial, next in
+                    partial.map { $0.union(next) } ?? next
+                }
+            }
             switch node.op {
             case let conv as Conv:
                 let weightShape = graph.initializers[node.inputs[1]]?.shape
