@@ -45,7 +45,7 @@ public struct Model: Sendable {
 
     /// Replaces parameter values by name (shapes must match); unknown names are a `DataError`.
     public mutating func setParameters(_ values: [String: Tensor]) throws {
-        for (name, tensor) in values {
+        for (name, tensor) in values.sorted(by: { $0.key < $1.key }) {
             guard let current = graph.initializers[name] else {
                 throw DataError(.invalidArgument, "model \(self.name) has no parameter named '\(name)'")
             }
