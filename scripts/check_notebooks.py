@@ -8,6 +8,7 @@ The executed copies are written to --output-dir for inspection. Ends with one li
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 IMAGE_TYPES = ("image/png", "image/svg+xml")
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def problems_in(nb: nbformat.NotebookNode) -> list[str]:
@@ -27,7 +29,7 @@ def problems_in(nb: nbformat.NotebookNode) -> list[str]:
         outputs = cell.get("outputs", [])
         for out in outputs:
             if out.output_type == "error":
-                found.append(f"cell {index}: {out.ename}: {out.evalue}")
+                found.append(f"cell {index}: {out.ename}: {ANSI.sub('', out.evalue)}")
         wants_picture = "picture" in cell.get("metadata", {}).get("tags", [])
         has_picture = any(t in out.get("data", {}) for out in outputs for t in IMAGE_TYPES)
         if wants_picture and not has_picture:
@@ -41,7 +43,8 @@ def run(path: Path, output_dir: Path, timeout: int) -> list[str]:
     try:
         client.execute()
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
-        return [str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__]
+        text = ANSI.sub("", str(error)).strip()
+        return [text.splitlines()[-1] if text else type(error).__name__]
     finally:
         output_dir.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, output_dir / path.name)

@@ -30,12 +30,15 @@ static void cjpeg_emit_message(j_common_ptr cinfo, int msg_level) {
 
 /* Decodes a JPEG held in memory into 8-bit samples: 1 channel for grayscale files, 3 (RGB) otherwise.
    On success returns 0 and *out is a malloc'ed buffer of height*width*channels bytes (free with cjpeg_free).
-   On failure returns 1, *out is NULL and message holds the reason. */
+   On failure returns 1, *out is NULL and message holds the reason; returns 2 (before allocating) when the
+   picture has more than max_pixels pixels, with its size in *width and *height. */
 static inline int cjpeg_decode(const unsigned char *data, size_t size, unsigned char **out,
-                               int *width, int *height, int *channels, char *message, size_t message_size) {
+                               int *width, int *height, int *channels, char *message, size_t message_size,
+                               size_t max_pixels) {
     struct jpeg_decompress_struct cinfo;
     cjpeg_error_mgr err;
     unsigned char *volatile buffer = NULL;
+    unsigned char *volatile cmyk_row = NULL; /* volatile: both are freed after a longjmp */
     *out = NULL;
     memset(&cinfo, 0, sizeof cinfo);
     cinfo.err = jpeg_std_error(&err.pub);
@@ -49,18 +52,27 @@ static inline int cjpeg_decode(const unsigned char *data, size_t size, unsigned 
         }
         jpeg_destroy_decompress(&cinfo);
         free(buffer);
+        free(cmyk_row);
         return 1;
     }
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
-    cinfo.out_color_space = cinfo.num_components == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    /* CMYK/YCCK (print) files: libjpeg cannot make RGB of them, so take CMYK and convert below. */
+    int cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
+    cinfo.out_color_space = cmyk ? JCS_CMYK : cinfo.num_components == 1 ? JCS_GRAYSCALE : JCS_RGB;
     jpeg_start_decompress(&cinfo);
-    size_t w = cinfo.output_width, h = cinfo.output_height, c = (size_t)cinfo.output_components;
-    if (w == 0 || h == 0 || w > 65535 || h > 65535 || (c != 1 && c != 3)) {
+    size_t w = cinfo.output_width, h = cinfo.output_height, c = cmyk ? 3 : (size_t)cinfo.output_components;
+    if (w == 0 || h == 0 || w > 65535 || h > 65535 || (c != 1 && c != 3) || (cmyk && cinfo.output_components != 4)) {
         if (message_size > 0) snprintf(message, message_size, "unsupported JPEG layout %zux%zux%zu", w, h, c);
         jpeg_destroy_decompress(&cinfo);
         return 1;
+    }
+    if (w * h > max_pixels) {
+        *width = (int)w;
+        *height = (int)h;
+        jpeg_destroy_decompress(&cinfo);
+        return 2;
     }
     buffer = (unsigned char *)malloc(w * h * c);
     if (buffer == NULL) {
@@ -68,9 +80,36 @@ static inline int cjpeg_decode(const unsigned char *data, size_t size, unsigned 
         jpeg_destroy_decompress(&cinfo);
         return 1;
     }
-    while (cinfo.output_scanline < cinfo.output_height) {
-        JSAMPROW row = buffer + (size_t)cinfo.output_scanline * w * c;
-        jpeg_read_scanlines(&cinfo, &row, 1);
+    if (cmyk) {
+        /* Adobe writes CMYK inverted (0 = full ink); R = (255 − C)(255 − K)/255 with PIL's rounding. */
+        cmyk_row = (unsigned char *)malloc(w * 4);
+        if (cmyk_row == NULL) {
+            if (message_size > 0) snprintf(message, message_size, "out of memory for %zux%zu JPEG", w, h);
+            jpeg_destroy_decompress(&cinfo);
+            free(buffer);
+            return 1;
+        }
+        int inverted = cinfo.saw_Adobe_marker;
+        while (cinfo.output_scanline < cinfo.output_height) {
+            unsigned char *dst = buffer + (size_t)cinfo.output_scanline * w * 3;
+            JSAMPROW row = cmyk_row;
+            jpeg_read_scanlines(&cinfo, &row, 1);
+            for (size_t x = 0; x < w; x++) {
+                unsigned int k = inverted ? cmyk_row[4 * x + 3] : 255u - cmyk_row[4 * x + 3];
+                for (int ch = 0; ch < 3; ch++) {
+                    unsigned int v = inverted ? cmyk_row[4 * x + ch] : 255u - cmyk_row[4 * x + ch];
+                    unsigned int t = v * k + 128;
+                    dst[3 * x + ch] = (unsigned char)((t + (t >> 8)) >> 8);
+                }
+            }
+        }
+        free(cmyk_row);
+        cmyk_row = NULL;
+    } else {
+        while (cinfo.output_scanline < cinfo.output_height) {
+            JSAMPROW row = buffer + (size_t)cinfo.output_scanline * w * c;
+            jpeg_read_scanlines(&cinfo, &row, 1);
+        }
     }
     jpeg_finish_decompress(&cinfo);
     jpeg_destroy_decompress(&cinfo);

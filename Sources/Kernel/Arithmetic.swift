@@ -4,8 +4,9 @@ import Foundation
 /// `FoveaObject.binary`/`negated`. Ints stay ints where Python keeps them (overflow falls back to float);
 /// `/` always gives a float.
 enum Arithmetic {
-    /// Strings and lists built by `*` and `+` may not grow beyond this (a typo must not eat the memory).
+    /// Strings (in bytes) and lists built by `*` and `+` may not grow beyond these (a typo must not eat the memory).
     static let maxLength = 10_000_000
+    static let maxListLength = 1_000_000
 
     static func binary(_ op: String, _ a: Value, _ b: Value) throws -> Value {
         if case .object(let o) = a, let r = try o.binary(op, b, reversed: false) { return r }
@@ -25,7 +26,7 @@ enum Arithmetic {
             try checkLength(x.utf8.count + y.utf8.count)
             return .string(x + y)
         case ("+", .list(let x), .list(let y)):
-            try checkLength(x.count + y.count)
+            try checkLength(x.count + y.count, limit: maxListLength)
             return .list(x + y)
         case ("*", .string(let s), _), ("*", _, .string(let s)):
             guard let n = repeatCount(op, a, b) else { break }
@@ -33,7 +34,7 @@ enum Arithmetic {
             return .string(String(repeating: s, count: max(n, 0)))
         case ("*", .list(let l), _), ("*", _, .list(let l)):
             guard let n = repeatCount(op, a, b) else { break }
-            try checkLength(n.multipliedReportingOverflow(by: max(l.count, 1)))
+            try checkLength(n.multipliedReportingOverflow(by: max(l.count, 1)), limit: maxListLength)
             var out: [Value] = []
             for _ in 0..<max(n, 0) { out += l }
             return .list(out)
@@ -82,13 +83,13 @@ enum Arithmetic {
         }
     }
 
-    private static func checkLength(_ n: Int) throws {
-        if n > maxLength { throw FoveaError(.value, "result too large (\(n) elements; the limit is \(maxLength))") }
+    private static func checkLength(_ n: Int, limit: Int = maxLength) throws {
+        if n > limit { throw FoveaError(.value, "result too large (\(n) elements; the limit is \(limit))") }
     }
 
-    private static func checkLength(_ r: (partialValue: Int, overflow: Bool)) throws {
+    private static func checkLength(_ r: (partialValue: Int, overflow: Bool), limit: Int = maxLength) throws {
         if r.overflow { throw FoveaError(.value, "result too large") }
-        try checkLength(r.partialValue)
+        try checkLength(r.partialValue, limit: limit)
     }
 
     private static func numbers(_ op: String, _ x: Number, _ y: Number) throws -> Value {

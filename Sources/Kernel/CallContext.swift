@@ -24,14 +24,14 @@ struct CallContext {
     func parameter(of verb: Verb) -> Parameter? {
         if let k = current.keyword { return verb.parameter(k) }
         guard let i = positionalIndex else { return nil }
-        let positional = verb.parameters.filter { !$0.variadic }
-        return i < positional.count ? positional[i] : verb.parameters.last { $0.variadic }
+        let positional = verb.positionalParameters
+        return i < positional.count ? positional[i] : verb.parameters.first { $0.variadic }
     }
 
     /// The tokens written for parameter `name` of `verb` (by keyword or position).
     func tokens(for name: String, of verb: Verb) -> [Token]? {
         if let a = arguments.dropLast().first(where: { $0.keyword == name }) { return a.tokens }
-        let positional = verb.parameters.filter { !$0.variadic }
+        let positional = verb.positionalParameters
         guard let index = positional.firstIndex(where: { $0.name == name }) else { return nil }
         let written = arguments.dropLast().filter { $0.keyword == nil }
         return index < written.count ? written[index].tokens : nil

@@ -48,7 +48,7 @@ struct Completer {
         let context = CallContext.innermost(beforeWord)
         if let context, let verb = registry[context.callee], context.current.tokens.isEmpty {
             let positionalCount = context.arguments.dropLast().filter { $0.keyword == nil }.count
-            let used = context.usedKeywords.union(verb.parameters.filter { !$0.variadic }.prefix(positionalCount).map(\.name))
+            let used = context.usedKeywords.union(verb.positionalParameters.prefix(positionalCount).map(\.name))
             matches += verb.parameters.filter { !$0.variadic && !used.contains($0.name) && $0.name.hasPrefix(word) }
                 .map { Match(text: $0.name + "=", type: "parameter") }
         }
@@ -83,10 +83,10 @@ struct Completer {
                 }
                 return []
             }
-            if case .string = parameter.type { return [] }
             if let choices = parameter.choices {
                 return choices.filter { $0.hasPrefix(text) }.map { Match(text: $0, type: "choice") }
             }
+            if case .string = parameter.type { return [] }
         }
         return pathMatches(text)
     }

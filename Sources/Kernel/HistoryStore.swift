@@ -73,7 +73,7 @@ public final class HistoryStore {
         lock.withLock { entries.append(entry) }
         guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
         data.append(UInt8(ascii: "\n"))
-        let fd = open(fileURL.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        let fd = open(fileURL.path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             FileHandle.standardError.write(Data("fovea: cannot write history to \(fileURL.path): errno \(errno)\n".utf8))
             return

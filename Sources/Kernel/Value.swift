@@ -1,3 +1,4 @@
+import Foundation
 import Protocol
 
 /// A value of the Fovea language. Plain data has its own cases; everything the engine makes (images,
@@ -107,6 +108,10 @@ public protocol FoveaObject {
     func negated() throws -> Value?
     /// The layer names of a model, for `layer=` checking and completion; nil for non-models.
     var layerNames: [String]? { get }
+    /// File extensions (lower case, no dot) `save(value, path)` can write: `png`, `npy`, `onnx`…
+    var saveFormats: [String] { get }
+    /// Writes the value to `url` in `format` (one of `saveFormats`), atomically where possible.
+    func save(to url: URL, format: String) throws
 }
 
 extension FoveaObject {
@@ -118,4 +123,8 @@ extension FoveaObject {
     public func binary(_ op: String, _ other: Value, reversed: Bool) throws -> Value? { nil }
     public func negated() throws -> Value? { nil }
     public var layerNames: [String]? { nil }
+    public var saveFormats: [String] { [] }
+    public func save(to url: URL, format: String) throws {
+        throw FoveaError(.value, "\(typeName) values can't be saved as .\(format)")
+    }
 }

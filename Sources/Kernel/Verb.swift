@@ -11,7 +11,8 @@ public struct Parameter: Sendable {
     /// The only accepted strings (e.g. `method`: "vanilla", "guided", …).
     public var choices: [String]?
     public var doc: String
-    /// Collects all remaining positional arguments (`print(x, …)`); at most one, last.
+    /// Collects all remaining positional arguments (`print(x, …)`); at most one per verb. Parameters declared
+    /// after it can only be given by keyword (like Python's `def print(*values, sep=" ")`).
     public var variadic: Bool
 
     public init(_ name: String, _ type: ParameterType, default defaultValue: Value? = nil, min minimum: Double? = nil,
@@ -92,6 +93,11 @@ public struct Verb: @unchecked Sendable {
     }
 
     public func parameter(_ name: String) -> Parameter? { parameters.first { $0.name == name } }
+
+    /// The parameters that can be given by position: those before a variadic one (all, if there is none).
+    public var positionalParameters: [Parameter] {
+        Array(parameters.prefix { !$0.variadic })
+    }
 
     /// The text `help(verb)`, `?verb` and `inspect` show.
     public var helpText: String {

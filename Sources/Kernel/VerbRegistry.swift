@@ -12,7 +12,7 @@ public final class VerbRegistry {
     /// Adds (or replaces) a verb.
     public func register(_ verb: Verb) {
         precondition(Set(verb.parameters.map(\.name)).count == verb.parameters.count, "duplicate parameter in \(verb.name)")
-        precondition(verb.parameters.dropLast().allSatisfy { !$0.variadic }, "only the last parameter of \(verb.name) may be variadic")
+        precondition(verb.parameters.filter(\.variadic).count <= 1, "at most one parameter of \(verb.name) may be variadic")
         if verbs.updateValue(verb, forKey: verb.name) == nil { order.append(verb.name) }
     }
 
@@ -56,8 +56,8 @@ extension Verb {
         var values: [String: Value] = [:]
         var spans: [String: SourceSpan] = [:]
         var rest: [Value] = []
-        let positional = parameters.filter { !$0.variadic }
-        let variadic = parameters.last?.variadic == true ? parameters.last : nil
+        let positional = positionalParameters
+        let variadic = parameters.first { $0.variadic }
         let listing = parameters.isEmpty ? "it takes no arguments" : "parameters are: " + parameters.map(\.name).joined(separator: ", ")
 
         var index = 0
@@ -157,7 +157,7 @@ extension Verb {
             case let (nil, hi?): bound = "at most \(Parameter.format(hi))"
             default: bound = ""
             }
-            throw FoveaError(.value, "\(name)(): \(p.name) must be \(bound), not \(Repr.repr(v))", at: span)
+            throw FoveaError(.value, "\(name)(): \(p.name) must be \(bound), not \(Parameter.format(x))", at: span)
         }
     }
 

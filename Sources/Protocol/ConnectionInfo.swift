@@ -152,3 +152,11 @@ public struct ConnectionInfo: Sendable, Equatable {
 
     public var isIPv6: Bool { transport == .tcp && ip.contains(":") }
 }
+
+extension ConnectionInfo: CustomStringConvertible {
+    /// Endpoints and whether signing/encryption are on; never the key or the secret key.
+    public var description: String {
+        let channels = Channel.allCases.map { "\($0.rawValue)=\(endpoint($0))" }.joined(separator: " ")
+        return "ConnectionInfo(\(channels), signing: \(key.isEmpty ? "off" : signatureScheme), curve: \(curveSecretKey == nil ? "off" : "on"))"
+    }
+}

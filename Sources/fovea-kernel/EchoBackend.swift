@@ -13,7 +13,7 @@ final class EchoBackend: KernelBackend {
     var info: KernelInfo {
         KernelInfo(implementation: "fovea-echo", implementationVersion: "0.1",
                    languageInfo: ["name": .string("fovea"), "version": .string("0.1"), "mimetype": .string("text/x-fovea"),
-                                  "file_extension": .string(".fov"), "pygments_lexer": .string("text"),
+                                  "file_extension": .string(".fovea"), "pygments_lexer": .string("text"),
                                   "codemirror_mode": .string("text")],
                    banner: "Fovea echo backend", helpLinks: [])
     }

@@ -11,11 +11,9 @@ struct KernelspecInstaller {
     }
 
     enum InstallError: Error, CustomStringConvertible {
-        case noJupyterOnPath
         case cannotFindPrefix(String)
         var description: String {
             switch self {
-            case .noJupyterOnPath: return "--sys-prefix needs `jupyter` on PATH"
             case .cannotFindPrefix(let reason): return "cannot find the Python prefix of jupyter: \(reason)"
             }
         }
@@ -36,7 +34,8 @@ struct KernelspecInstaller {
         ])
     }
 
-    /// `~/.local/share/jupyter/kernels/NAME` (or `$JUPYTER_DATA_DIR`), `sys.prefix/share/jupyter/kernels/NAME`,
+    /// `~/.local/share/jupyter/kernels/NAME` (or `$JUPYTER_DATA_DIR`, `$XDG_DATA_HOME/jupyter/…`),
+    /// `sys.prefix/share/jupyter/kernels/NAME`,
     /// or `P/share/jupyter/kernels/NAME`.
     func destination() throws -> URL {
         let environment = ProcessInfo.processInfo.environment
@@ -46,31 +45,37 @@ struct KernelspecInstaller {
             if let custom = environment["JUPYTER_DATA_DIR"], !custom.isEmpty {
                 dataDir = URL(fileURLWithPath: custom)
             } else {
+                // $HOME first, as jupyter_core does (the password database only when it is unset).
+                let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 }
+                    ?? FileManager.default.homeDirectoryForCurrentUser.path
                 #if os(macOS)
-                dataDir = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent("Library/Jupyter")
+                dataDir = URL(fileURLWithPath: home).appendingPathComponent("Library/Jupyter")
                 #else
-                let base = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-                    ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share").path
+                let base = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.local/share"
                 dataDir = URL(fileURLWithPath: base).appendingPathComponent("jupyter")
                 #endif
             }
         case .sysPrefix:
-            dataDir = URL(fileURLWithPath: try Self.jupyterSysPrefix()).appendingPathComponent("share/jupyter")
+            dataDir = URL(fileURLWithPath: try Self.activeSysPrefix()).appendingPathComponent("share/jupyter")
         case .prefix(let prefix):
             dataDir = URL(fileURLWithPath: prefix).appendingPathComponent("share/jupyter")
         }
         return dataDir.appendingPathComponent("kernels").appendingPathComponent(name)
     }
 
-    /// `sys.prefix` of the Python that runs the `jupyter` found on PATH (read from its `#!` line).
-    static func jupyterSysPrefix() throws -> String {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        guard let jupyter = path.split(separator: ":").map({ "\($0)/jupyter" })
-            .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw InstallError.noJupyterOnPath
+    /// The Python environment `--sys-prefix` means, as `jupyter kernelspec install --sys-prefix` run from the
+    /// shell would see it: an activated virtualenv or conda env (`VIRTUAL_ENV`, `CONDA_PREFIX`); otherwise
+    /// `sys.prefix` of the Python behind the `jupyter` on PATH (read from its `#!` line); otherwise of `python3`.
+    static func activeSysPrefix() throws -> String {
+        let environment = ProcessInfo.processInfo.environment
+        for variable in ["VIRTUAL_ENV", "CONDA_PREFIX"] {
+            if let prefix = environment[variable], !prefix.isEmpty { return prefix }
         }
+        let path = environment["PATH"] ?? ""
         var python = "python3"
-        if let text = try? String(contentsOfFile: jupyter, encoding: .utf8), text.hasPrefix("#!"),
+        if let jupyter = path.split(separator: ":").map({ "\($0)/jupyter" })
+            .first(where: { FileManager.default.isExecutableFile(atPath: $0) }),
+           let text = try? String(contentsOfFile: jupyter, encoding: .utf8), text.hasPrefix("#!"),
            let line = text.split(separator: "\n").first {
             let interpreter = line.dropFirst(2).trimmingCharacters(in: .whitespaces)
             if !interpreter.contains(" ") { python = interpreter }
@@ -81,9 +86,9 @@ struct KernelspecInstaller {
         let pipe = Pipe()
         process.standardOutput = pipe
         do { try process.run() } catch { throw InstallError.cannotFindPrefix("\(error)") }
-        process.waitUntilExit()
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)
+        process.waitUntilExit()
         guard process.terminationStatus == 0, !output.isEmpty else {
             throw InstallError.cannotFindPrefix("\(python) exited with \(process.terminationStatus)")
         }

@@ -29,9 +29,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let connection = try ConnectionInfo.load(path: connectionFile)
-        // TODO(wire): construct `FoveaSession()` from the Kernel module here once wt/language lands it.
-        let backend: KernelBackend = EchoBackend()
-        _ = echo
+        let backend: KernelBackend = echo ? EchoBackend() : FoveaSession()
         // SIGINT interrupts the running cell; it never kills the kernel.
         try InterruptSignal.install { [backend] in backend.interrupt() }
         var options = KernelServerOptions()
@@ -45,7 +43,7 @@ struct Install: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Install the Fovea kernelspec for Jupyter.")
 
     @Flag(help: "Install for the current user (the default).") var user = false
-    @Flag(help: "Install into the Python environment of the `jupyter` on PATH.") var sysPrefix = false
+    @Flag(help: "Install into the active Python environment (VIRTUAL_ENV, CONDA_PREFIX, or the one running `jupyter` on PATH).") var sysPrefix = false
     @Option(help: "Install under PREFIX/share/jupyter/kernels.") var prefix: String?
     @Option(help: "Kernelspec name.") var name = "fovea"
 

@@ -54,6 +54,12 @@ class Run:
     def status(self) -> str:
         return self.reply["content"]["status"]
 
+    @property
+    def why(self) -> str:
+        """The error of a failed request, for assertion messages."""
+        c = self.reply["content"]
+        return f"{c.get('ename')}: {c.get('evalue')}" if c.get("status") == "error" else str(c.get("status"))
+
     def of_type(self, msg_type: str) -> list[dict[str, Any]]:
         return [m for m in self.iopub if m["msg_type"] == msg_type]
 

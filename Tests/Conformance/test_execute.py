@@ -76,10 +76,13 @@ def test_argument_errors_name_the_parameter_and_suggest(kernel):
 
 
 def test_trailing_semicolon_suppresses_the_result(kernel):
+    assert execute(kernel, "5*5").result_text == "25"
     run = execute(kernel, "6*7;")
-    assert run.status == "ok"
+    assert run.status == "ok", run.why
     assert run.of_type("execute_result") == []
-    assert execute(kernel, "_").result_text == "42"
+    # As in IPython, `_` is the last *displayed* result: a suppressed one does not replace it.
+    assert execute(kernel, "_").result_text == "25"
+    assert execute(kernel, "_ + 1").result_text == "26"
 
 
 def test_execution_count_rules(kernel):
@@ -89,12 +92,12 @@ def test_execution_count_rules(kernel):
     assert first.of_type("execute_result")[0]["content"]["execution_count"] == n
 
     silent = execute(kernel, "2", silent=True)
-    assert silent.status == "ok"
+    assert silent.status == "ok", silent.why
     # Silent cells publish nothing but busy/idle, and do not advance the count.
     assert [m["msg_type"] for m in silent.iopub] == ["status", "status"]
 
     unstored = execute(kernel, "3", store_history=False)
-    assert unstored.status == "ok"
+    assert unstored.status == "ok", unstored.why
     assert unstored.result_text == "3"
 
     after = execute(kernel, "4")
@@ -146,14 +149,14 @@ def test_user_expressions_are_evaluated(kernel):
 
 def test_print_and_warn_streams(kernel):
     run = execute(kernel, 'print("a", 1, [2, 3])\nwarn("careful")')
-    assert run.status == "ok"
+    assert run.status == "ok", run.why
     assert run.stdout == "a 1 [2, 3]\n"
     assert "careful" in run.stderr
 
 
 def test_question_mark_opens_the_pager(kernel):
     run = execute(kernel, "?sleep")
-    assert run.status == "ok"
+    assert run.status == "ok", run.why
     payload = run.reply["content"]["payload"]
     assert len(payload) == 1 and payload[0]["source"] == "page"
     assert "sleep" in payload[0]["data"]["text/plain"]
@@ -169,7 +172,7 @@ def _png_size(data_b64: str) -> tuple[int, int]:
 
 def test_sample_image_displays_as_png(kernel):
     run = execute(kernel, 'image("sample:chelsea")')
-    assert run.status == "ok"
+    assert run.status == "ok", run.why
     bundle = run.of_type("execute_result")[0]["content"]["data"]
     assert "text/plain" in bundle
     # skimage's chelsea.png is 451 x 300.
@@ -178,7 +181,7 @@ def test_sample_image_displays_as_png(kernel):
 
 def test_show_publishes_display_data_and_returns_none(kernel):
     run = execute(kernel, 'show(image("sample:camera"))')
-    assert run.status == "ok"
+    assert run.status == "ok", run.why
     displays = run.of_type("display_data")
     assert len(displays) == 1
     assert _png_size(displays[0]["content"]["data"]["image/png"]) == (512, 512)

@@ -54,10 +54,12 @@ def test_install_prefix(binary, tmp_path):
 
 
 def test_install_user_is_found_by_jupyter(binary, tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in ("XDG_DATA_HOME", "JUPYTER_DATA_DIR", "JUPYTER_PATH")}
-    env["HOME"] = str(tmp_path)
+    # The user data dir is redirected with XDG_DATA_HOME (which jupyter_core honours too), so the test
+    # never writes into the real user's ~/.local.
+    env = {k: v for k, v in os.environ.items() if k not in ("JUPYTER_DATA_DIR", "JUPYTER_PATH")}
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
     _install(binary, "--user", env=env)
-    folder = tmp_path / ".local" / "share" / "jupyter" / "kernels" / "fovea"
+    folder = tmp_path / "data" / "jupyter" / "kernels" / "fovea"
     _check_spec(folder, binary)
     assert Path(_kernelspecs_seen_by_jupyter(env)["fovea"]).resolve() == folder.resolve()
 
@@ -65,6 +67,10 @@ def test_install_user_is_found_by_jupyter(binary, tmp_path):
 def test_install_sys_prefix_uses_the_active_environment(binary, tmp_path):
     env_dir = tmp_path / "env"
     venv.create(env_dir, with_pip=False)
+    # What `pip install jupyter` leaves in a venv: a `jupyter` script whose #! names the venv's python.
+    jupyter = env_dir / "bin" / "jupyter"
+    jupyter.write_text(f"#!{env_dir / 'bin' / 'python'}\nimport sys\nsys.exit(0)\n")
+    jupyter.chmod(0o755)
     env = {k: v for k, v in os.environ.items() if k not in ("JUPYTER_PATH",)}
     env["VIRTUAL_ENV"] = str(env_dir)
     env["PATH"] = f"{env_dir / 'bin'}{os.pathsep}{env['PATH']}"

@@ -92,7 +92,7 @@ def test_restart_kernel_clears_state_and_keeps_history():
     tag = f"restart_{uuid.uuid4().hex[:8]}"
     with running_kernel() as (km, kc):
         first = execute(kc, f"{tag} = 42")
-        assert first.status == "ok"
+        assert first.status == "ok", first.why
         old_session = shell_reply(kc, kc.history(hist_access_type="tail", n=1, raw=True, output=False))
         session_before = old_session["content"]["history"][-1][0]
 

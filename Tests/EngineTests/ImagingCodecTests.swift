@@ -30,12 +30,12 @@ import Testing
         }
     }
 
-    @Test(arguments: ["rgba8", "gray_alpha8", "palette", "palette_trns", "gray16", "rgb16", "gray1"])
+    @Test(arguments: ["rgba8", "gray_alpha8", "palette", "palette_trns", "gray16", "rgb16", "rgba16", "gray1"])
     func decodesOtherLayouts(name: String) throws {
         let r = ImagingFixtures.reference
         let table: [String: ImagingFixtures.Reference] = [
             "rgba8": r.rgba8, "gray_alpha8": r.gray_alpha8, "palette": r.palette, "palette_trns": r.palette_trns,
-            "gray16": r.gray16, "rgb16": r.rgb16, "gray1": r.gray1,
+            "gray16": r.gray16, "rgb16": r.rgb16, "rgba16": r.rgba16, "gray1": r.gray1,
         ]
         let image = try ImagingFixtures.image("\(name).png")
         let ref = try #require(table[name])
@@ -81,6 +81,12 @@ import Testing
         }
     }
 
+    @Test func encoderRejectsInconsistentBuffers() {
+        #expect(throws: ImageError.self) { try PNGCodec.encode(bytes: [1, 2, 3], width: 2, height: 1, channels: 3) }
+        #expect(throws: ImageError.self) { try PNGCodec.encode(bytes: [1, 2], width: 1, height: 1, channels: 2) }
+        #expect(throws: ImageError.self) { try PNGCodec.encode(Image(height: 0, width: 5, channels: 1, fill: 0)) }
+    }
+
     @Test func rgbaEncodingKeepsAlpha() throws {
         let rgba: [UInt8] = [255, 0, 0, 0, 0, 255, 0, 255]
         let png = try PNGCodec.encodeRGBA(rgba, width: 2, height: 1)
@@ -97,6 +103,18 @@ import Testing
         #expect([image.height, image.width, image.channels] == ref.shape)
         // Both use libjpeg-turbo's default (islow) IDCT; allow one level for upsampling differences.
         #expect(ImagingFixtures.maxDifference(image, ref) <= 1.0 / 255 + 1e-6)
+    }
+
+    @Test func decodesProgressiveJPEG() throws {
+        let image = try ImagingFixtures.image("progressive.jpg")
+        #expect(ImagingFixtures.maxDifference(image, ImagingFixtures.reference.progressive_jpg) <= 1.0 / 255 + 1e-6)
+    }
+
+    @Test func decodesCMYKJPEGLikePIL() throws {
+        // libjpeg cannot make RGB of CMYK; the shim converts Adobe-inverted CMYK with PIL's formula and rounding.
+        let image = try ImagingFixtures.image("cmyk.jpg")
+        #expect(image.channels == 3)
+        #expect(ImagingFixtures.maxDifference(image, ImagingFixtures.reference.cmyk_jpg) <= 1.0 / 255 + 1e-6)
     }
 
     @Test func decodesGrayJPEG() throws {

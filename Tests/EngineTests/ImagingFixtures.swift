@@ -17,8 +17,8 @@ enum ImagingFixtures {
     }
 
     struct All: Decodable {
-        var gray8, rgb8, rgba8, gray_alpha8, palette, palette_trns, gray16, rgb16, gray1: Reference
-        var chelsea_crop_jpg, gray_jpg: Reference
+        var gray8, rgb8, rgba8, gray_alpha8, palette, palette_trns, gray16, rgb16, rgba16, gray1: Reference
+        var chelsea_crop_jpg, gray_jpg, progressive_jpg, cmyk_jpg: Reference
         var resize: [String: Reference]
         var colormaps: [String: ColorMapReference]
     }

@@ -43,3 +43,21 @@ import Testing
         #expect(Image(height: 1, width: 1, channels: 1, pixels: [0.5]).toRGB().pixels == [0.5, 0.5, 0.5])
     }
 }
+
+@Suite struct ImagingCompositionTests {
+    @Test func normalisationForDisplay() {
+        let img = Image(height: 1, width: 3, channels: 1, pixels: [-2, 0, 6])
+        #expect(img.normalizedForDisplay().pixels == [0, 0.25, 1])
+        #expect(img.normalizedForDisplay(symmetric: true).pixels == [(-2 + 6) / 12, 0.5, 1])
+        #expect(Image(height: 1, width: 2, channels: 1, pixels: [3, 3]).normalizedForDisplay().pixels == [0.5, 0.5])
+        #expect(img.rescaled(from: 0...4).pixels == [0, 0, 1])
+    }
+
+    @Test func mosaicPlacesTilesInCells() {
+        let dark = Image(height: 2, width: 2, channels: 1, fill: 0)
+        let red = Image(height: 2, width: 2, channels: 3, pixels: [Float](repeating: 0, count: 12).enumerated().map { $0.offset % 3 == 0 ? 1 : 0 })
+        let m = Image.mosaic(tiles: [(0, 1, dark), (1, 0, red), (5, 5, dark)], rows: 2, columns: 2, cellHeight: 2, cellWidth: 2)
+        #expect(m.height == 4 && m.width == 4 && m.channels == 3)
+        #expect(m[0, 0, 0] == 1 && m[0, 2, 0] == 0 && m[2, 0, 0] == 1 && m[2, 0, 1] == 0 && m[3, 3, 1] == 1)
+    }
+}

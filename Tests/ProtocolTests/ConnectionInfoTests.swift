@@ -57,3 +57,14 @@ import Testing
         }
     }
 }
+
+@Test func descriptionNeverShowsSecrets() throws {
+    var info = try ConnectionInfo.parse(Array(ConnectionInfoTests.tcpFile.utf8))
+    info.curvePublicKey = "PUBLICPUBLIC"
+    info.curveSecretKey = "SECRETSECRET"
+    let text = "\(info)"
+    #expect(!text.contains("a0436f6c"))
+    #expect(!text.contains("SECRETSECRET"))
+    #expect(text.contains("tcp://127.0.0.1:50001") && text.contains("curve: on"))
+    #expect(!"\(MessageSigner(key: Array("a0436f6c".utf8)))".contains("a0436f6c"))
+}

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -22,8 +24,26 @@ from queue import Empty
 
 from jupyter_client.manager import KernelManager
 
+# Kernels' own logs (ipykernel complains about the extra kernel_info requests it is still answering when it
+# is shut down) would drown the table.
+QUIET = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+
 # A cell that does nothing visible in each language.
-TRIVIAL = {"fovea": "1;", "python3": "pass"}
+TRIVIAL = {"fovea": "1;", "python3": "pass", "null-floor": ""}
+
+
+def install_floor_kernelspec() -> None:
+    """A temporary kernelspec `null-floor` for null_kernel.py, added to JUPYTER_PATH."""
+    import tempfile
+
+    root = tempfile.mkdtemp(prefix="fovea-bench-")
+    folder = os.path.join(root, "kernels", "null-floor")
+    os.makedirs(folder)
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "null_kernel.py")
+    with open(os.path.join(folder, "kernel.json"), "w") as f:
+        json.dump({"argv": [sys.executable, script, "-f", "{connection_file}"], "display_name": "null",
+                   "language": "null"}, f)
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [root, os.environ.get("JUPYTER_PATH")]))
 
 
 @dataclass
@@ -39,7 +59,7 @@ class Figures:
 def startup_once(kernel_name: str) -> float:
     km = KernelManager(kernel_name=kernel_name)
     t0 = time.perf_counter()
-    km.start_kernel()
+    km.start_kernel(**QUIET)
     kc = km.client()
     kc.start_channels()
     try:
@@ -64,7 +84,7 @@ def startup_once(kernel_name: str) -> float:
 
 def round_trips(kernel_name: str, code: str, runs: int, warmup: int) -> list[float]:
     km = KernelManager(kernel_name=kernel_name)
-    km.start_kernel()
+    km.start_kernel(**QUIET)
     kc = km.client()
     kc.start_channels()
     try:
@@ -109,28 +129,36 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=200, help="timed executes per kernel")
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--no-floor", action="store_true", help="skip the do-nothing pyzmq kernel (client floor)")
     args = parser.parse_args()
 
     ours = measure(args.kernel, args.starts, args.runs, args.warmup)
     ref = measure(args.reference, args.starts, args.runs, args.warmup)
+    floor = None
+    if not args.no_floor:
+        install_floor_kernelspec()
+        floor = measure("null-floor", args.starts, args.runs, args.warmup)
 
     rows = [
         ("start-up (median of %d)" % args.starts, f"{ours.startup_median_s:.3f} s", f"{ref.startup_median_s:.3f} s",
-         ours.startup_median_s / ref.startup_median_s, 0.4),
+         ours.startup_median_s / ref.startup_median_s, 0.4, floor and f"{floor.startup_median_s:.3f} s"),
         ("round trip median", f"{ours.rtt_median_ms:.2f} ms", f"{ref.rtt_median_ms:.2f} ms",
-         ours.rtt_median_ms / ref.rtt_median_ms, 0.2),
+         ours.rtt_median_ms / ref.rtt_median_ms, 0.2, floor and f"{floor.rtt_median_ms:.2f} ms"),
         ("round trip p95", f"{ours.rtt_p95_ms:.2f} ms", f"{ref.rtt_p95_ms:.2f} ms",
-         ours.rtt_p95_ms / ref.rtt_p95_ms, None),
+         ours.rtt_p95_ms / ref.rtt_p95_ms, None, floor and f"{floor.rtt_p95_ms:.2f} ms"),
     ]
-    print(f"\n{'measure':<26}{args.kernel:>12}{args.reference + ' (ipykernel)':>22}{'ratio':>9}{'goal':>8}")
-    for name, a, b, ratio, goal in rows:
+    load = open("/proc/loadavg").read().split()[0] if sys.platform == "linux" else "?"
+    print(f"\nload average {load} on {os.cpu_count()} cores (figures on a busy machine are inflated)")
+    print(f"{'measure':<26}{args.kernel:>12}{args.reference + ' (ipykernel)':>22}{'ratio':>9}{'goal':>8}"
+          f"{'client floor':>15}")
+    for name, a, b, ratio, goal, fl in rows:
         goal_text = f"<={goal}x" if goal else ""
-        print(f"{name:<26}{a:>12}{b:>22}{ratio:>8.2f}x{goal_text:>8}")
+        print(f"{name:<26}{a:>12}{b:>22}{ratio:>8.2f}x{goal_text:>8}{fl or '-':>15}")
     print(f"({args.runs} timed executes after {args.warmup} warm-up; start-ups: "
           f"{', '.join(f'{s:.3f}' for s in ours.startup_all_s)} s vs {', '.join(f'{s:.3f}' for s in ref.startup_all_s)} s)")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"kernel": asdict(ours), "reference": asdict(ref)}, f, indent=1)
+            json.dump({"kernel": asdict(ours), "reference": asdict(ref), "floor": floor and asdict(floor)}, f, indent=1)
     return 0
 
 

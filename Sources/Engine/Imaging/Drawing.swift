@@ -115,7 +115,9 @@ public struct Drawing: Sendable {
     private func fmt(_ v: Double) -> String {
         let r = (v * 100).rounded() / 100
         if r == r.rounded() { return String(Int(r)) }
-        return String(format: "%.2f", r)
+        var text = String(format: "%.2f", r)
+        while text.hasSuffix("0") { text.removeLast() }
+        return text
     }
 }
 

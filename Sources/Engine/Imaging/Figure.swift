@@ -47,9 +47,13 @@ public struct Figure: Sendable {
     /// The square area each panel's picture fits in.
     public var panelSize: Int
     public var title: String?
+    /// One colour bar for the whole figure, at its right (e.g. activation maps on a shared scale).
+    public var sharedColorBar: (map: ColorMap, range: ClosedRange<Float>)?
 
-    public init(panels: [Panel], columns: Int? = nil, panelSize: Int = 224, title: String? = nil) {
+    public init(panels: [Panel], columns: Int? = nil, panelSize: Int = 224, title: String? = nil,
+                sharedColorBar: (map: ColorMap, range: ClosedRange<Float>)? = nil) {
         self.panels = panels; self.columns = columns; self.panelSize = panelSize; self.title = title
+        self.sharedColorBar = sharedColorBar
     }
 
     static let titleSize = 13
@@ -83,7 +87,8 @@ public struct Figure: Sendable {
             (r * cols..<min((r + 1) * cols, panels.count)).map { pictures[$0]?.height ?? panelSize }.max() ?? panelSize
         }
         let headH = title == nil ? 0 : 28
-        let width = cols * cellW + (cols + 1) * gap
+        let gridWidth = cols * cellW + (cols + 1) * gap
+        let width = gridWidth + (sharedColorBar == nil ? 0 : Self.colorBarWidth)
         let height = headH + rowHeights.reduce(0, +) + rows * titleH + (rows + 1) * gap
         var d = Drawing(width: width, height: height)
         if let title {
@@ -119,6 +124,11 @@ public struct Figure: Sendable {
                 }
             }
             rowTop += titleH + rowHeights[r] + gap
+        }
+        if let bar = sharedColorBar {
+            let top = headH + gap + titleH
+            addColorBar(to: &d, map: bar.map, range: bar.range, x: gridWidth - gap + 8, y: top,
+                        height: max(rowTop - gap - top, 2))
         }
         return d
     }

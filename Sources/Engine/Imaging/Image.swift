@@ -96,9 +96,15 @@ public struct Image: Sendable, Equatable {
 
     /// 8-bit samples (round half up after clamping), HWC interleaved.
     public func bytes() -> [UInt8] {
-        pixels.map { v in
-            let c = v.isNaN ? 0 : min(max(v, 0), 1)
-            return UInt8((c * 255 + 0.5).rounded(.down))
+        [UInt8](unsafeUninitializedCapacity: pixels.count) { out, count in
+            pixels.withUnsafeBufferPointer { src in
+                for i in 0..<src.count {
+                    let v = src[i]
+                    let c = v.isNaN ? 0 : min(max(v, 0), 1)
+                    out[i] = UInt8(c * 255 + 0.5)  // truncation of a non-negative value: round half up
+                }
+            }
+            count = pixels.count
         }
     }
 

@@ -4,6 +4,8 @@ public enum ImageError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownFormat(String)
     /// The codec rejected the data (corrupt or truncated file); `codec` is "PNG" or "JPEG".
     case corrupt(codec: String, reason: String)
+    /// The file's header announces more pixels than `ImageLimits.maxPixels`.
+    case tooLarge(codec: String, width: Int, height: Int, maxPixels: Int)
     /// Encoding failed in the C library.
     case encodeFailed(codec: String, reason: String)
     /// A file could not be read or written.
@@ -21,6 +23,9 @@ public enum ImageError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .unknownFormat(let what): return "unknown image format: \(what)"
         case .corrupt(let codec, let reason): return "corrupt \(codec) data: \(reason)"
+        case .tooLarge(let codec, let width, let height, let maxPixels):
+            return "\(codec) image is \(width)×\(height) = \(width * height) pixels, more than the limit of "
+                + "\(maxPixels) pixels (ImageLimits.maxPixels)"
         case .encodeFailed(let codec, let reason): return "\(codec) encoding failed: \(reason)"
         case .io(let path, let reason): return "cannot access \(path): \(reason)"
         case .unknownSample(let name, let known):

@@ -4,12 +4,13 @@ import Foundation
 /// and PNG is the only format written.
 public enum ImageFiles {
     /// Decodes PNG or JPEG bytes, recognised by their signatures.
-    public static func decode(_ data: [UInt8], name: String? = nil) throws -> Image {
+    public static func decode(_ data: [UInt8], name: String? = nil,
+                              maxPixels: Int = ImageLimits.maxPixels) throws -> Image {
         var image: Image
         if data.starts(with: PNGCodec.signature) {
-            image = try PNGCodec.decode(data)
+            image = try PNGCodec.decode(data, maxPixels: maxPixels)
         } else if data.starts(with: JPEGCodec.signature) {
-            image = try JPEGCodec.decode(data)
+            image = try JPEGCodec.decode(data, maxPixels: maxPixels)
         } else {
             let head = data.prefix(8).map { String(format: "%02x", $0) }.joined(separator: " ")
             let what = data.isEmpty ? "empty data" : "unrecognised signature \(head) (PNG and JPEG are supported)"

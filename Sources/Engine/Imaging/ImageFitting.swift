@@ -13,4 +13,13 @@ extension Image {
         if factor >= 2 { return resized(height: height * factor, width: width * factor, filter: .nearest) }
         return self
     }
+
+    /// Small images (largest side below `minimumSide`) enlarged by the largest whole factor that keeps them
+    /// within `minimumSide`, nearest neighbour; others unchanged. How 28×28 digits are shown legibly.
+    public func enlargedForDisplay(minimumSide: Int = 128) -> Image {
+        let side = max(width, height)
+        guard side > 0, side < minimumSide else { return self }
+        let factor = minimumSide / side
+        return factor >= 2 ? resized(height: height * factor, width: width * factor, filter: .nearest) : self
+    }
 }

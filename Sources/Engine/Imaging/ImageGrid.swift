@@ -28,12 +28,7 @@ public struct ImageGrid: Sendable {
         let n = images.count
         let cols = min(columns ?? Int(Double(n).squareRoot().rounded(.up)), n)
         let rows = (n + cols - 1) / cols
-        let shown = images.map { img -> Image in
-            let side = max(img.width, img.height)
-            guard side < minimumCell, side > 0 else { return img }
-            let factor = max(1, minimumCell / side)
-            return img.resized(height: img.height * factor, width: img.width * factor, filter: .nearest)
-        }
+        let shown = images.map { $0.enlargedForDisplay(minimumSide: minimumCell) }
         let cellW = shown.map(\.width).max() ?? 1
         let cellH = shown.map(\.height).max() ?? 1
         let hasTitles = titles?.contains { !$0.isEmpty } ?? false

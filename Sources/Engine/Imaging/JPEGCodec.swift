@@ -7,17 +7,23 @@ public enum JPEGCodec {
     /// JPEG files start with an SOI marker followed by another marker.
     public static let signature: [UInt8] = [0xFF, 0xD8, 0xFF]
 
-    public static func decode(_ data: [UInt8]) throws -> Image {
+    /// Decodes JPEG bytes; `ImageError.tooLarge` (before allocating) beyond `maxPixels` pixels.
+    public static func decode(_ data: [UInt8], maxPixels: Int = ImageLimits.maxPixels) throws -> Image {
         guard data.count >= 3, Array(data[0..<3]) == signature else {
             throw ImageError.corrupt(codec: "JPEG", reason: "missing JPEG start-of-image marker")
         }
         var out: UnsafeMutablePointer<UInt8>? = nil
         var width: Int32 = 0, height: Int32 = 0, channels: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)
+        let budget = max(maxPixels, 1)
         let status = data.withUnsafeBufferPointer { src in
             message.withUnsafeMutableBufferPointer { msg in
-                cjpeg_decode(src.baseAddress, src.count, &out, &width, &height, &channels, msg.baseAddress, msg.count)
+                cjpeg_decode(src.baseAddress, src.count, &out, &width, &height, &channels, msg.baseAddress, msg.count,
+                             budget)
             }
+        }
+        if status == 2 {
+            throw ImageError.tooLarge(codec: "JPEG", width: Int(width), height: Int(height), maxPixels: budget)
         }
         guard status == 0, let buffer = out else {
             let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

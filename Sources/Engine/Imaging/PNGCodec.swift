@@ -13,8 +13,9 @@ public enum PNGCodec {
     /// The 8-byte PNG signature.
     public static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
-    /// Decodes PNG bytes. Throws `ImageError.corrupt` for anything libpng rejects (bad CRC, truncation…).
-    public static func decode(_ data: [UInt8]) throws -> Image {
+    /// Decodes PNG bytes. Throws `ImageError.corrupt` for anything libpng rejects (bad CRC, truncation…) and
+    /// `ImageError.tooLarge` when the header announces more than `maxPixels` pixels.
+    public static func decode(_ data: [UInt8], maxPixels: Int = ImageLimits.maxPixels) throws -> Image {
         guard data.count >= 8, Array(data[0..<8]) == signature else {
             throw ImageError.corrupt(codec: "PNG", reason: "missing PNG signature")
         }
@@ -34,9 +35,10 @@ public enum PNGCodec {
         // Ask for direct (non-colormapped) samples in the file's own layout.
         png.format = fileFormat & UInt32(PNG_FORMAT_FLAG_ALPHA | PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_LINEAR)
         let width = Int(png.width), height = Int(png.height)
-        guard width > 0, height > 0, width <= 1 << 16, height <= 1 << 16 else {
+        guard width > 0, height > 0 else {
             throw ImageError.corrupt(codec: "PNG", reason: "unsupported size \(width)×\(height)")
         }
+        try ImageLimits.check(width: width, height: height, codec: "PNG", budget: maxPixels)
         let samplesPerPixel = (isColor ? 3 : 1) + (hasAlpha ? 1 : 0)
         let outChannels = isColor ? 3 : 1
         let sampleCount = width * height * samplesPerPixel
@@ -89,11 +91,14 @@ public enum PNGCodec {
         throw ImageError.corrupt(codec: "PNG", reason: "truncated file: no IEND chunk")
     }
 
+    /// zlib level for encoding: 3 with the "up" row filter is several times faster than libpng's default
+    /// (level 6, adaptive filters) for figures and photos, for files about 10 % larger.
+    public static let compressionLevel: Int32 = 3
+
     /// Encodes an image as an 8-bit gray or RGB PNG (values clamped to [0, 1], rounded to the nearest of 256
     /// levels). The output depends only on the pixels: no timestamps, so equal images give equal bytes.
     public static func encode(_ image: Image) throws -> [UInt8] {
-        let format = image.channels == 1 ? CPNG_FORMAT_GRAY : CPNG_FORMAT_RGB
-        return try encode(bytes: image.bytes(), width: image.width, height: image.height, format: format)
+        try encode(bytes: image.bytes(), width: image.width, height: image.height, channels: image.channels)
     }
 
     /// Encodes 8-bit RGBA samples (HWC, 4 per pixel), for overlays that keep transparency.
@@ -101,35 +106,31 @@ public enum PNGCodec {
         guard rgba.count == width * height * 4 else {
             throw ImageError.invalidArgument("RGBA buffer has \(rgba.count) bytes, expected \(width)×\(height)×4")
         }
-        return try encode(bytes: rgba, width: width, height: height, format: CPNG_FORMAT_RGBA)
+        return try encode(bytes: rgba, width: width, height: height, channels: 4)
     }
 
-    private static func encode(bytes: [UInt8], width: Int, height: Int, format: UInt32) throws -> [UInt8] {
-        guard width > 0, height > 0 else {
-            throw ImageError.encodeFailed(codec: "PNG", reason: "cannot encode an empty \(width)×\(height) image")
+    /// Encodes 8-bit interleaved samples with 1 (gray), 3 (RGB) or 4 (RGBA) channels.
+    public static func encode(bytes: [UInt8], width: Int, height: Int, channels: Int) throws -> [UInt8] {
+        guard width > 0, height > 0, [1, 3, 4].contains(channels), bytes.count == width * height * channels,
+              width <= Int(Int32.max), height <= Int(Int32.max) else {
+            throw ImageError.encodeFailed(codec: "PNG", reason: "cannot encode \(width)×\(height)×\(channels) "
+                                          + "from \(bytes.count) bytes")
         }
-        var png = png_image()
-        png.version = UInt32(PNG_IMAGE_VERSION)
-        png.width = UInt32(width)
-        png.height = UInt32(height)
-        png.format = format
-        defer { png_image_free(&png) }
-        // First pass measures, second pass writes.
-        var size: png_alloc_size_t = 0
-        let measured = bytes.withUnsafeBytes { raw in
-            png_image_write_to_memory(&png, nil, &size, 0, raw.baseAddress, 0, nil)
-        }
-        guard measured != 0, size > 0 else {
-            throw ImageError.encodeFailed(codec: "PNG", reason: message(of: png))
-        }
-        var out = [UInt8](repeating: 0, count: Int(size))
-        let written = out.withUnsafeMutableBytes { dst in
-            bytes.withUnsafeBytes { raw in
-                png_image_write_to_memory(&png, dst.baseAddress, &size, 0, raw.baseAddress, 0, nil)
+        var out: UnsafeMutablePointer<UInt8>? = nil
+        var size = 0
+        var message = [CChar](repeating: 0, count: 160)
+        let status = bytes.withUnsafeBufferPointer { src in
+            message.withUnsafeMutableBufferPointer { msg in
+                cpng_encode(src.baseAddress, Int32(width), Int32(height), Int32(channels), compressionLevel,
+                            CPNG_FILTER_UP, &out, &size, msg.baseAddress, msg.count)
             }
         }
-        guard written != 0 else { throw ImageError.encodeFailed(codec: "PNG", reason: message(of: png)) }
-        return Array(out.prefix(Int(size)))
+        guard status == 0, let out else {
+            let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw ImageError.encodeFailed(codec: "PNG", reason: reason.isEmpty ? "libpng error" : reason)
+        }
+        defer { cpng_free(out) }
+        return Array(UnsafeBufferPointer(start: out, count: size))
     }
 
     private static func finishRead<T>(_ png: inout png_image, into buffer: inout [T]) throws {

@@ -48,7 +48,7 @@ import zlib, struct
 def write_png16(path, arr):
     """A minimal 16-bit PNG writer (gray for 2-D arrays, RGB for H x W x 3), no gAMA chunk."""
     h, w = arr.shape[:2]
-    colour_type = 2 if arr.ndim == 3 else 0
+    colour_type = {2: 0, 3: {3: 2, 4: 6}.get(arr.shape[-1], 0)}[arr.ndim]
     def chunk(tag, data):
         return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xffffffff)
     raw = b"".join(b"\x00" + arr[y].astype(">u2").tobytes() for y in range(h))
@@ -61,6 +61,11 @@ ref["gray16"] = {"shape": [3, 4, 1], "pixels": values(g16 / 65535)}
 rgb16 = rng.integers(0, 65536, (2, 3, 3), dtype=np.uint16)
 write_png16("rgb16.png", rgb16)
 ref["rgb16"] = {"shape": [2, 3, 3], "pixels": values(rgb16 / 65535)}
+
+rgba16 = rng.integers(0, 65536, (3, 2, 4), dtype=np.uint16)
+write_png16("rgba16.png", rgba16)
+a = rgba16[..., 3:4] / 65535
+ref["rgba16"] = {"shape": [3, 2, 3], "pixels": values(rgba16[..., :3] / 65535 * a + (1 - a))}
 
 # 1-bit gray.
 bits = rng.integers(0, 2, (5, 9), dtype=np.uint8).astype(bool)
@@ -76,6 +81,13 @@ ref["chelsea_crop_jpg"] = {"shape": list(dec.shape), "pixels": values(dec / 255)
 crop.convert("L").save("gray.jpg", quality=85)
 dec = np.asarray(Image.open("gray.jpg"))
 ref["gray_jpg"] = {"shape": list(dec.shape) + [1], "pixels": values(dec / 255)}
+
+crop.save("progressive.jpg", quality=80, progressive=True)
+dec = np.asarray(Image.open("progressive.jpg").convert("RGB"))
+ref["progressive_jpg"] = {"shape": list(dec.shape), "pixels": values(dec / 255)}
+crop.convert("CMYK").save("cmyk.jpg", quality=90)
+dec = np.asarray(Image.open("cmyk.jpg").convert("RGB"))
+ref["cmyk_jpg"] = {"shape": list(dec.shape), "pixels": values(dec / 255)}
 
 # Resampling: a 9x13 RGB source, resized in float precision by PIL per channel.
 src = rng.integers(0, 256, (9, 13, 3), dtype=np.uint8)

@@ -1,0 +1,24 @@
+import Foundation
+
+/// The pixel budget for decoding: a file whose header announces more pixels than this is refused with
+/// `ImageError.tooLarge` before any pixel memory is allocated (a 4-byte header must not cost gigabytes).
+/// Settable at run time (the kernel's `limits(...)` verb or config); thread-safe.
+public enum ImageLimits {
+    /// 64 megapixels (e.g. 8192 × 8192): about 768 MB as RGB floats.
+    public static let defaultMaxPixels = 64 * 1024 * 1024
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var _maxPixels = defaultMaxPixels
+
+    public static var maxPixels: Int {
+        get { lock.withLock { _maxPixels } }
+        set { lock.withLock { _maxPixels = max(1, newValue) } }
+    }
+
+    /// Throws when `width × height` exceeds the budget.
+    static func check(width: Int, height: Int, codec: String, budget: Int) throws {
+        if width.multipliedReportingOverflow(by: height).overflow || width * height > budget {
+            throw ImageError.tooLarge(codec: codec, width: width, height: height, maxPixels: budget)
+        }
+    }
+}
