@@ -5,6 +5,7 @@ extension VerbRegistry {
         let registry = VerbRegistry()
         registry.register(CoreVerbs.all)
         registry.register(ImagingVerbs.all)
+        registry.register(TensorVerbs.all)
         return registry
     }
 }

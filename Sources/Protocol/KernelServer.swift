@@ -20,7 +20,6 @@ public struct KernelServerOptions: Sendable {
 }
 
 public final class KernelServer: @unchecked Sendable {
-    public let dispatcher: Dispatcher
     /// The endpoints actually bound (ports resolved when the connection file asked for port 0).
     public let endpoints: [ConnectionInfo.Channel: String]
 
@@ -35,11 +34,15 @@ public final class KernelServer: @unchecked Sendable {
     private let wakeReceiver: ZMQSocket
     private let wakeSender: ZMQSocket
 
+    private let factory: MessageFactory
     private let stateLock = PThreadLock()
     private var stopRequest: Disposition?
 
-    public init(connection: ConnectionInfo, backend: KernelBackend, options: KernelServerOptions = KernelServerOptions(),
+    /// Binds every socket (so a client's first connection attempts succeed as early as possible); serving
+    /// starts with `run(backend:)`, so the language can be set up after the sockets exist.
+    public init(connection: ConnectionInfo, options: KernelServerOptions = KernelServerOptions(),
                 factory: MessageFactory = MessageFactory()) throws {
+        self.factory = factory
         let context = try ZMQContext()
         self.context = context
         codec = WireCodec(key: connection.key, maxMessageBytes: options.maxMessageBytes)
@@ -77,26 +80,26 @@ public final class KernelServer: @unchecked Sendable {
         try wakeSender.connect(wakeEndpoint)
 
         iopub = try IOPubBroadcaster(xpub: xpub, context: context, codec: codec, factory: factory)
-        dispatcher = Dispatcher(backend: backend, publisher: iopub, factory: factory)
     }
 
-    /// Serves until a shutdown request; returns it (with its restart flag). Blocks the calling thread,
-    /// which becomes the shell thread. Call once.
-    public func run() -> Disposition {
+    /// Serves `backend` until a shutdown request; returns it (with its restart flag). Blocks the calling
+    /// thread, which becomes the shell thread. Call once.
+    public func run(backend: KernelBackend) -> Disposition {
+        let dispatcher = Dispatcher(backend: backend, publisher: iopub, factory: factory)
         let threads: [LoopThread]
         do {
             try iopub.start()
             dispatcher.publishStarting()
             threads = [
                 try LoopThread(name: "heartbeat") { [self] in serveHeartbeat() },
-                try LoopThread(name: "control") { [self] in serveControl() },
+                try LoopThread(name: "control") { [self] in serveControl(dispatcher) },
             ]
         } catch {
             logError("cannot start threads: \(error)")
             return .shutdown(restart: false)
         }
 
-        let disposition = serveShell()
+        let disposition = serveShell(dispatcher)
         if case .shutdown(let restart) = disposition { dispatcher.shutdownBackend(restart: restart) }
 
         // Orderly close: flush IOPub, end the blocking loops, then let lingering replies leave.
@@ -113,7 +116,7 @@ public final class KernelServer: @unchecked Sendable {
 
     // MARK: Shell
 
-    private func serveShell() -> Disposition {
+    private func serveShell(_ dispatcher: Dispatcher) -> Disposition {
         let channel = SocketChannel(socket: shell, codec: codec, name: "shell")
         while true {
             do {
@@ -138,7 +141,7 @@ public final class KernelServer: @unchecked Sendable {
 
     // MARK: Control
 
-    private func serveControl() {
+    private func serveControl(_ dispatcher: Dispatcher) {
         let channel = SocketChannel(socket: control, codec: codec, name: "control")
         while true {
             guard let request = channel.receive(dontWait: false) else {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 @Suite struct ImagingPNGTests {
@@ -21,6 +22,13 @@ import Testing
         #expect(back.bytes() == bytes)
         #expect(back.pixels == image.pixels)
         #expect(try PNGCodec.encode(back) == png, "encoding is deterministic")
+    }
+
+    @Test func ignoresGammaChunksLikePIL() throws {
+        // gray8_gamma1.png holds gray8's samples with gAMA 1.0; colour management would brighten them.
+        let plain = try ImagingFixtures.image("gray8.png")
+        let withGamma = try ImagingFixtures.image("gray8_gamma1.png")
+        #expect(withGamma.pixels == plain.pixels)
     }
 
     @Test func roundTripsTheFixturesFileBytes() throws {
@@ -47,7 +55,9 @@ import Testing
     @Test func truncatedPNGIsATypedError() throws {
         let png = try ImagingFixtures.bytes("rgb8.png")
         for cut in [8, 20, 33, png.count - 30, png.count - 13, png.count - 1] {
-            #expect(throws: ImageError.self, "cut at \(cut) of \(png.count)") { try ImageFiles.decode(Array(png.prefix(cut))) }
+            #expect(throws: ImageError.self, "cut at \(cut) of \(png.count)") {
+                try ImageFiles.decode(Array(png.prefix(cut)))
+            }
         }
     }
 
@@ -65,7 +75,10 @@ import Testing
             _ = try ImageFiles.decode(png)
             Issue.record("corrupt PNG decoded")
         } catch let error as ImageError {
-            guard case .corrupt(let codec, let reason) = error else { Issue.record("wrong case \(error)"); return }
+            guard case .corrupt(let codec, let reason) = error else {
+                Issue.record("wrong case \(error)")
+                return
+            }
             #expect(codec == "PNG")
             #expect(!reason.isEmpty)
         }
@@ -131,7 +144,10 @@ import Testing
                 _ = try ImageFiles.decode(Array(jpg.prefix(cut)))
                 Issue.record("truncated JPEG (\(cut) bytes) decoded")
             } catch let error as ImageError {
-                guard case .corrupt(let codec, _) = error else { Issue.record("wrong case \(error)"); continue }
+                guard case .corrupt(let codec, _) = error else {
+                    Issue.record("wrong case \(error)")
+                    continue
+                }
                 #expect(codec == "JPEG")
             }
         }

@@ -11,11 +11,16 @@ struct ONNXTorchvisionTests {
     static let models = ["squeezenet1_0", "squeezenet1_1", "alexnet", "vgg11", "vgg16", "resnet18", "resnet50",
                          "googlenet", "mobilenet_v2"]
 
-    @Test(arguments: models)
+    /// The models whose fixtures have been generated (all of them after a full `--large` run).
+    static var available: [String] {
+        models.filter {
+            FileManager.default.fileExists(atPath: ONNXOracle.largeDirectory.appendingPathComponent("\($0).b2.grad.npy").path)
+        }
+    }
+
+    @Test(arguments: available)
     func matchesPyTorch(name: String) throws {
-        let url = ONNXOracle.largeDirectory.appendingPathComponent("\(name).onnx")
-        try #require(FileManager.default.fileExists(atPath: url.path), "run make_fixtures.py --large --only \(name)")
-        let model = try ONNXModel.load(contentsOf: url)
+        let model = try ONNXModel.load(contentsOf: ONNXOracle.largeDirectory.appendingPathComponent("\(name).onnx"))
         for batch in [1, 2] {
             let errors = try ONNXOracle.check(model, try ONNXOracle.load(name, batch: batch, in: ONNXOracle.largeDirectory))
             print("ONNX oracle \(name) batch \(batch): \(errors)")

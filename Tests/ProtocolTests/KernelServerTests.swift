@@ -64,11 +64,11 @@ final class SocketTestClient {
         let backend = ScriptedBackend()
         var options = KernelServerOptions()
         options.lingerMilliseconds = 0
-        let server = try KernelServer(connection: ConnectionInfo(key: Array(key.utf8)), backend: backend, options: options)
+        let server = try KernelServer(connection: ConnectionInfo(key: Array(key.utf8)), options: options)
         let finished = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var disposition: Disposition?
         _ = try LoopThread(name: "test-kernel") {
-            disposition = server.run()
+            disposition = server.run(backend: backend)
             finished.signal()
         }
         let client = try SocketTestClient(endpoints: server.endpoints, key: key)
@@ -130,11 +130,11 @@ final class SocketTestClient {
         var options = KernelServerOptions()
         options.lingerMilliseconds = 0
         options.maxMessageBytes = 4096
-        let server = try KernelServer(connection: connection, backend: backend, options: options)
+        let server = try KernelServer(connection: connection, options: options)
         #expect(server.endpoints[.shell] == "ipc://\(base)-1")
         let finished = DispatchSemaphore(value: 0)
         _ = try LoopThread(name: "test-kernel") {
-            _ = server.run()
+            _ = server.run(backend: backend)
             finished.signal()
         }
         let client = try SocketTestClient(endpoints: server.endpoints, key: "")

@@ -6,8 +6,9 @@ extension Image {
         guard width > 0, height > 0, maxWidth > 0, maxHeight > 0 else { return self }
         let scale = min(Double(maxWidth) / Double(width), Double(maxHeight) / Double(height))
         if scale < 1 {
-            return resized(height: max(1, Int((Double(height) * scale).rounded())),
-                           width: max(1, Int((Double(width) * scale).rounded())), filter: .bilinear)
+            return resized(
+                height: max(1, Int((Double(height) * scale).rounded())),
+                width: max(1, Int((Double(width) * scale).rounded())), filter: .bilinear)
         }
         let factor = Int(scale.rounded(.down))
         if factor >= 2 { return resized(height: height * factor, width: width * factor, filter: .nearest) }

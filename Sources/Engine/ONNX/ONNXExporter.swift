@@ -31,9 +31,12 @@ enum ONNXExporter {
         /// Initializers that some node needs as int64.
         var integerInitializers: Set<String> = []
         var usedNames: Set<String>
+        /// Value shapes at batch 1, when shape inference succeeds (only needed for old-style Softmax).
+        let shapes: [String: [Int]]?
 
         init(graph: Graph) {
             self.graph = graph
+            shapes = try? graph.inferShapes()
             usedNames = Set(graph.initializers.keys).union(graph.inputs.map(\.name))
             for node in graph.nodes { usedNames.formUnion(node.outputs) }
         }
@@ -48,7 +51,14 @@ enum ONNXExporter {
             g.input = graph.inputs.map { input in
                 valueInfo(input.name, dims: input.shape)
             }
-            g.output = graph.outputs.map { valueInfo($0, dims: nil) }
+            // Output shapes from shape inference at batch 1, with the batch symbolic when the input's is.
+            let dynamicBatch = graph.inputs.first?.shape.first.map { $0 == nil } ?? false
+            g.output = graph.outputs.map { name in
+                let dims: [Int?]? = shapes?[name].map { shape in
+                    shape.enumerated().map { axis, extent in axis == 0 && dynamicBatch ? nil : extent }
+                }
+                return valueInfo(name, dims: dims ?? [])
+            }
             var initializers: [Onnx_TensorProto] = []
             let consumed = Set(graph.nodes.flatMap(\.inputs))
             for key in graph.initializers.keys.sorted() where consumed.contains(key) {
@@ -157,7 +167,7 @@ enum ONNXExporter {
                 n.attribute = [ints("kernel_shape", op.kernelShape), ints("strides", op.strides ?? [1, 1]),
                                int("ceil_mode", op.ceilMode ? 1 : 0), int("count_include_pad", op.countIncludePad ? 1 : 0)]
                 n.attribute += padding(op.pads, op.autoPad)
-            case is GlobalAveragePool, is Relu, is Sigmoid, is Tanh, is Identity, is MatMul, is Clip:
+            case is GlobalAveragePool, is Relu, is Sigmoid, is Tanh, is Identity, is MatMul:
                 break
             case let op as LeakyRelu:
                 n.attribute = [float("alpha", op.alpha)]
@@ -166,6 +176,8 @@ enum ONNXExporter {
                            op.min.isFinite ? floatConstant(op.min, for: node.name, "min") : "",
                            op.max.isFinite ? floatConstant(op.max, for: node.name, "max") : ""]
                 while n.input.last == "" { n.input.removeLast() }
+            case is Clip:
+                break  // bounds already given as inputs
             case let op as Gemm:
                 n.attribute = [float("alpha", op.alpha), float("beta", op.beta), int("transA", op.transA ? 1 : 0),
                                int("transB", op.transB ? 1 : 0)]
@@ -210,14 +222,29 @@ enum ONNXExporter {
                     n.input = [node.inputs[0], int64Constant(axes, for: node.name, "axes")]
                 } else { integerInput(node.inputs, 1) }
                 producesIntegers = integerValues.contains(node.inputs[0])
-            case let op as Softmax:
+            case let op as Softmax where !op.legacyFlatten:
                 n.attribute = [int("axis", op.axis)]
-            case let op as Pad:
-                n.input = [node.inputs[0], int64Constant(op.pads, for: node.name, "pads")]
-                if op.value != 0 { n.input.append(floatConstant(op.value, for: node.name, "value")) }
-                if op.mode != "constant" {
-                    n.attribute = [string("mode", op.mode)]
+            case let op as LogSoftmax where !op.legacyFlatten:
+                n.attribute = [int("axis", op.axis)]
+            case let op as Softmax:
+                if let axis = lastAxis(node, op.axis) { n.attribute = [int("axis", axis)] } else {
+                    legacySoftmax(node, axis: op.axis)
+                    return
                 }
+            case let op as LogSoftmax:
+                if let axis = lastAxis(node, op.axis) { n.attribute = [int("axis", axis)] } else {
+                    legacySoftmax(node, axis: op.axis)
+                    return
+                }
+            case let op as Pad:
+                if let pads = op.pads, node.inputs.count == 1 {
+                    n.input = [node.inputs[0], int64Constant(pads, for: node.name, "pads")]
+                    if op.value != 0 { n.input.append(floatConstant(op.value, for: node.name, "value")) }
+                } else {
+                    integerInput(node.inputs, 1)
+                    integerInput(node.inputs, 3)
+                }
+                if op.mode != .constant { n.attribute = [string("mode", op.mode.rawValue)] }
             case let op as Shape:
                 if op.start != 0 { n.attribute.append(int("start", op.start)) }
                 if let end = op.end { n.attribute.append(int("end", end)) }
@@ -254,6 +281,34 @@ enum ONNXExporter {
             }
             if producesIntegers { integerValues.formUnion(node.outputs.filter { !$0.isEmpty }) }
             nodes.append(n)
+        }
+
+        /// For an opset < 13 (Log)Softmax whose `axis` is its input's last axis (the usual case, where both
+        /// semantics agree): that axis as −1. Nil when the rank is unknown or the axis is not the last.
+        private func lastAxis(_ node: Node, _ axis: Int) -> Int? {
+            guard let rank = shapes?[node.inputs[0]]?.count else { return nil }
+            return axis == rank - 1 || axis == -1 ? -1 : nil
+        }
+
+        /// Opset < 13 (Log)Softmax, which normalises over all axes from `axis` on, written for opset 17 as
+        /// Flatten(axis) → (Log)Softmax(axis 1) → Reshape back to the input's shape.
+        private mutating func legacySoftmax(_ node: Node, axis: Int) {
+            let x = node.inputs[0]
+            let shape = fresh("\(node.name).shape"), flat = fresh("\(node.name).flat"), rows = fresh("\(node.name).rows")
+            func make(_ suffix: String, _ op: String, _ inputs: [String], _ outputs: [String],
+                      _ attributes: [Onnx_AttributeProto] = []) -> Onnx_NodeProto {
+                var n = Onnx_NodeProto()
+                n.name = "/\(node.name)/\(suffix)"
+                n.opType = op
+                n.input = inputs
+                n.output = outputs
+                n.attribute = attributes
+                return n
+            }
+            nodes.append(make("Shape", "Shape", [x], [shape]))
+            nodes.append(make("Flatten", "Flatten", [x], [flat], [int("axis", axis)]))
+            nodes.append(make("Rows", node.op.opType, [flat], [rows], [int("axis", 1)]))
+            nodes.append(make(node.op.opType, "Reshape", [rows, shape], node.outputs))
         }
 
         /// Explicit `pads`, or `auto_pad` when the engine op computes its padding from the input size.

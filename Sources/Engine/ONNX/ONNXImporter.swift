@@ -215,12 +215,4 @@ struct ONNXImporter {
 
     /// The contents of an input known at import time (initializer, Constant, folded), or nil.
     func constant(_ name: String) -> Tensor? { name.isEmpty ? nil : constants[name] }
-
-    /// The shape of a value: constants directly, run-time values by shape inference on the graph so far
-    /// (batch 1). Only used by the few translations whose meaning depends on rank (old-opset Softmax).
-    func shape(of name: String) -> [Int]? {
-        if let c = constants[name] { return c.shape }
-        guard let graphName = runtimeNames[name] else { return nil }
-        return (try? graph.inferShapes())?[graphName]
-    }
 }

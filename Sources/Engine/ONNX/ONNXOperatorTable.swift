@@ -101,7 +101,8 @@ enum ONNXOperatorTable {
         },
         "Constant": constant,
         "Identity": { r, _ in try r.expectOnly([]); return .node(Identity(), inputs: try r.inputsExactly(1)) },
-        "Softmax": softmax,
+        "Softmax": { r, _ in try softmax(r, log: false) },
+        "LogSoftmax": { r, _ in try softmax(r, log: true) },
         "Pad": pad,
         "Shape": { r, _ in
             try r.expectOnly(["start", "end"])
@@ -230,22 +231,15 @@ enum ONNXOperatorTable {
         return .node(Dropout(ratio: ratio), inputs: [r.inputs[0]])
     }
 
-    private static func softmax(_ r: ONNXNodeReader, _ importer: ONNXImporter) throws -> ONNXTranslation {
+    /// Softmax and LogSoftmax: before opset 13 the input was flattened to 2-D at `axis` (default 1) and
+    /// each row normalised; from 13 on, one axis (default −1). The engine op implements both.
+    private static func softmax(_ r: ONNXNodeReader, log: Bool) throws -> ONNXTranslation {
         try r.expectOnly(["axis"])
         let inputs = try r.inputsExactly(1)
-        if r.opset >= 13 { return .node(Softmax(axis: try r.int("axis", default: -1)), inputs: inputs) }
-        // Before opset 13 Softmax flattened the input to 2-D at `axis` (default 1) and normalised each row.
-        // That equals a single-axis softmax when `axis` is the last axis, which is what exporters write.
-        let axis = try r.int("axis", default: 1)
-        guard let rank = importer.shape(of: inputs[0])?.count else {
-            throw r.error(.unsupported, "cannot tell the input rank for opset-\(r.opset) Softmax")
-        }
-        let normalized = axis < 0 ? axis + rank : axis
-        guard normalized == rank - 1 else {
-            throw r.error(.unsupported, "opset-\(r.opset) Softmax over axes \(normalized)…\(rank - 1) of a rank-\(rank) "
-                + "input is not supported (supported: the last axis)")
-        }
-        return .node(Softmax(axis: normalized), inputs: inputs)
+        let legacy = r.opset < 13
+        let axis = try r.int("axis", default: legacy ? 1 : -1)
+        let op: any Operator = log ? LogSoftmax(axis: axis, legacyFlatten: legacy) : Softmax(axis: axis, legacyFlatten: legacy)
+        return .node(op, inputs: inputs)
     }
 
     // MARK: Element-wise
@@ -329,10 +323,10 @@ enum ONNXOperatorTable {
             }
             mode = try r.string("mode") ?? "constant"
         }
-        guard mode == "constant" || mode == "reflect" || mode == "edge" else {
+        guard let padMode = PadMode(rawValue: mode) else {
             throw r.error(.unsupported, "mode '\(mode)' is not supported (supported: constant, reflect, edge)")
         }
-        return .node(Pad(pads: pads, mode: mode, value: value), inputs: [r.inputs[0]])
+        return .node(Pad(mode: padMode, pads: pads, value: value), inputs: [r.inputs[0]])
     }
 
     private static func slice(_ r: ONNXNodeReader, _ importer: ONNXImporter) throws -> ONNXTranslation {
