@@ -26,7 +26,10 @@ extension Tensor {
         precondition(rank == 4, "gaussianBlurred expects [N, C, H, W]")
         guard sigma > 0 else { return self }
         let radius = Int(4 * sigma + 0.5)
-        var kernel = (-radius...radius).map { exp(-0.5 * Float($0 * $0) / (sigma * sigma)) }
+        var kernel: [Float] = (-radius...radius).map { (k: Int) -> Float in
+            let x = Float(k)
+            return Foundation.exp(-0.5 * x * x / (sigma * sigma))
+        }
         let total = kernel.reduce(0, +)
         kernel = kernel.map { $0 / total }
         let (planes, h, w) = (shape[0] * shape[1], shape[2], shape[3])
