@@ -6,6 +6,9 @@ extension VerbRegistry {
         registry.register(CoreVerbs.all)
         registry.register(ImagingVerbs.all)
         registry.register(TensorVerbs.all)
+        registry.register(ModelVerbs.all)
+        registry.register(AttributionVerbs.all)
+        registry.register(UnderstandingVerbs.all)
         return registry
     }
 }
