@@ -4,7 +4,8 @@ After a warm-up, the kernel's resident memory may grow by less than 20 MB and it
 at all. The same 1,000 cheap cells are timed before and after the mix: their median round trip must stay
 within 20 %. Wall-clock round trips on a shared 2-core machine swing several-fold with other processes'
 load, so that bound is asserted only when the machine is quiet (load average below the core count); the
-kernel's own CPU time per cheap cell (from /proc, load-independent) is asserted always, within 20 %.
+kernel's own CPU time per cheap cell (from /proc, far less load-dependent) is asserted always: within 20 %
+on a quiet machine, 50 % on a busy one.
 SOAK_CELLS scales the run (default 10,000); the figures are printed (pytest -s) and recorded.
 """
 
@@ -117,9 +118,12 @@ def test_soak(record_property):
     print("\nsoak:", figures)
     assert rss1 - rss0 < 20, f"resident memory grew by {rss1 - rss0:.1f} MB"
     assert fds1 <= fds0, f"file descriptors grew from {fds0} to {fds1}"
-    # 10 ms clock ticks over 1,000 cells: 0.02 ms per cell of slack for the tick granularity.
-    assert late_cpu <= early_cpu * 1.2 + 0.02e-3, f"kernel CPU per cell went from {early_cpu * 1e3:.3f} to {late_cpu * 1e3:.3f} ms"
-    if max(load_early, load_late) < (os.cpu_count() or 1):
+    quiet = max(load_early, load_late) < (os.cpu_count() or 1)
+    # 10 ms clock ticks over 1,000 cells: 0.02 ms per cell of slack for the tick granularity. CPU time too is
+    # inflated by contention (caches, migrations), by up to ~25 % seen here at load 20 on 2 cores.
+    tolerance = 1.2 if quiet else 1.5
+    assert late_cpu <= early_cpu * tolerance + 0.02e-3, f"kernel CPU per cell went from {early_cpu * 1e3:.3f} to {late_cpu * 1e3:.3f} ms"
+    if quiet:
         assert late_rtt <= early_rtt * 1.2, f"median round trip went from {early_rtt * 1e3:.2f} to {late_rtt * 1e3:.2f} ms"
     else:
         print(f"soak: machine busy (load {load_early:.1f}/{load_late:.1f}): round-trip bound not asserted")
