@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import Protocol
 
@@ -91,8 +92,20 @@ struct Completer {
         return pathMatches(text)
     }
 
-    /// Files and folders whose path starts with `text` (relative to the working directory; `~` and `/` work).
+    /// Files and folders whose path starts with `text` (relative to the working directory; `~` and `/` work),
+    /// and the `sample:NAME` pictures.
     func pathMatches(_ text: String) -> [Match] {
+        let samplePrefix = "sample:"
+        if text.hasPrefix(samplePrefix) {
+            let names = (try? SampleImages.names()) ?? []
+            return names.map { samplePrefix + $0 }.filter { $0.hasPrefix(text) }.map { Match(text: $0, type: "sample") }
+        }
+        var matches: [Match] = []
+        if !text.isEmpty, samplePrefix.hasPrefix(text) { matches.append(Match(text: samplePrefix, type: "sample")) }
+        return matches + fileMatches(text)
+    }
+
+    private func fileMatches(_ text: String) -> [Match] {
         let slash = text.lastIndex(of: "/")
         let directoryPart = slash.map { String(text[...$0]) } ?? ""
         let namePrefix = slash.map { String(text[text.index(after: $0)...]) } ?? text

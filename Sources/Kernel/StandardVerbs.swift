@@ -5,6 +5,10 @@ extension VerbRegistry {
         let registry = VerbRegistry()
         registry.register(CoreVerbs.all)
         registry.register(ImagingVerbs.all)
+        registry.register(TensorVerbs.all)
+        registry.register(ModelVerbs.all)
+        registry.register(AttributionVerbs.all)
+        registry.register(UnderstandingVerbs.all)
         return registry
     }
 }

@@ -1,5 +1,12 @@
 /// All verbs the language knows, by name. The same declarations drive argument checking (`check`),
 /// completion, `inspect`/`help` and the generated `docs/verbs.md` (`markdown()`).
+///
+/// Adding a verb: declare it once as a `Verb` (see `CoreVerbs`, `ImagingVerbs`), in a group file with
+/// `static var all: [Verb]`, and add the group to `VerbRegistry.standard()`. The implementation receives
+/// checked `Arguments` (read them with `args.int("steps")`, `args.object("net", as: ModelValue.self)`, …)
+/// and a `VerbContext` (output, interruption, seeded random numbers, progress, paths). Engine values are
+/// returned as `.object(SomeValue(...))` where `SomeValue: FoveaObject`. Then regenerate the docs with
+/// `FOVEA_UPDATE_DOCS=1 swift test --filter KernelTests.RegistryTests`.
 public final class VerbRegistry {
     public private(set) var verbs: [String: Verb] = [:]
     /// Names in declaration order (the docs and `help()` list them this way).

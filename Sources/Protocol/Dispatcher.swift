@@ -77,15 +77,14 @@ public final class Dispatcher: @unchecked Sendable {
         aborting = true
         defer { aborting = false }
         for (index, next) in queued.enumerated() {
-            if case .shutdown = handle(next, on: .shell, via: channel) {
+            let nextDisposition = handle(next, on: .shell, via: channel)
+            if case .shutdown = nextDisposition {
                 if index + 1 < queued.count { logError("shutting down with \(queued.count - index - 1) queued requests unanswered") }
-                return .shutdown(restart: isRestart(next))
+                return nextDisposition
             }
         }
         return disposition
     }
-
-    private func isRestart(_ request: Message) -> Bool { request.content["restart"]?.boolValue ?? false }
 
     private func route(_ request: Message, on kind: RequestChannelKind, via channel: RequestChannel) -> Disposition {
         let msgType = request.msgType

@@ -16,11 +16,15 @@ public struct KernelServerOptions: Sendable {
     public var lingerMilliseconds: Int32 = 1000
     /// IOPub messages queued per subscriber before a slow one starts missing messages.
     public var iopubHighWaterMark: Int32 = 100_000
+    /// After a cell fails with `stop_on_error`, how long the error reply waits for requests still in flight
+    /// (a client's "run all" sends every cell at once; the later ones may be a few hundred µs behind).
+    /// Whatever arrives before the reply leaves was sent before the client could see the error, so its
+    /// executes are aborted. Only failing cells pay this; ipykernel's `stop_on_error_timeout` is the analogue.
+    public var stopOnErrorWindowMilliseconds = 50
     public init() {}
 }
 
 public final class KernelServer: @unchecked Sendable {
-    public let dispatcher: Dispatcher
     /// The endpoints actually bound (ports resolved when the connection file asked for port 0).
     public let endpoints: [ConnectionInfo.Channel: String]
 
@@ -35,11 +39,17 @@ public final class KernelServer: @unchecked Sendable {
     private let wakeReceiver: ZMQSocket
     private let wakeSender: ZMQSocket
 
+    private let factory: MessageFactory
+    private let options: KernelServerOptions
     private let stateLock = PThreadLock()
     private var stopRequest: Disposition?
 
-    public init(connection: ConnectionInfo, backend: KernelBackend, options: KernelServerOptions = KernelServerOptions(),
+    /// Binds every socket (so a client's first connection attempts succeed as early as possible); serving
+    /// starts with `run(backend:)`, so the language can be set up after the sockets exist.
+    public init(connection: ConnectionInfo, options: KernelServerOptions = KernelServerOptions(),
                 factory: MessageFactory = MessageFactory()) throws {
+        self.factory = factory
+        self.options = options
         let context = try ZMQContext()
         self.context = context
         codec = WireCodec(key: connection.key, maxMessageBytes: options.maxMessageBytes)
@@ -77,26 +87,26 @@ public final class KernelServer: @unchecked Sendable {
         try wakeSender.connect(wakeEndpoint)
 
         iopub = try IOPubBroadcaster(xpub: xpub, context: context, codec: codec, factory: factory)
-        dispatcher = Dispatcher(backend: backend, publisher: iopub, factory: factory)
     }
 
-    /// Serves until a shutdown request; returns it (with its restart flag). Blocks the calling thread,
-    /// which becomes the shell thread. Call once.
-    public func run() -> Disposition {
+    /// Serves `backend` until a shutdown request; returns it (with its restart flag). Blocks the calling
+    /// thread, which becomes the shell thread. Call once.
+    public func run(backend: KernelBackend) -> Disposition {
+        let dispatcher = Dispatcher(backend: backend, publisher: iopub, factory: factory)
         let threads: [LoopThread]
         do {
             try iopub.start()
             dispatcher.publishStarting()
             threads = [
                 try LoopThread(name: "heartbeat") { [self] in serveHeartbeat() },
-                try LoopThread(name: "control") { [self] in serveControl() },
+                try LoopThread(name: "control") { [self] in serveControl(dispatcher) },
             ]
         } catch {
             logError("cannot start threads: \(error)")
             return .shutdown(restart: false)
         }
 
-        let disposition = serveShell()
+        let disposition = serveShell(dispatcher)
         if case .shutdown(let restart) = disposition { dispatcher.shutdownBackend(restart: restart) }
 
         // Orderly close: flush IOPub, end the blocking loops, then let lingering replies leave.
@@ -113,8 +123,9 @@ public final class KernelServer: @unchecked Sendable {
 
     // MARK: Shell
 
-    private func serveShell() -> Disposition {
-        let channel = SocketChannel(socket: shell, codec: codec, name: "shell")
+    private func serveShell(_ dispatcher: Dispatcher) -> Disposition {
+        let channel = SocketChannel(socket: shell, codec: codec, name: "shell",
+                                    queueWindowMilliseconds: options.stopOnErrorWindowMilliseconds)
         while true {
             do {
                 let ready = try ZMQSocket.poll([shell, wakeReceiver], timeoutMilliseconds: -1)
@@ -138,7 +149,7 @@ public final class KernelServer: @unchecked Sendable {
 
     // MARK: Control
 
-    private func serveControl() {
+    private func serveControl(_ dispatcher: Dispatcher) {
         let channel = SocketChannel(socket: control, codec: codec, name: "control")
         while true {
             guard let request = channel.receive(dontWait: false) else {
@@ -176,12 +187,14 @@ final class SocketChannel: RequestChannel {
     let socket: ZMQSocket
     let codec: WireCodec
     let name: String
+    let queueWindowMilliseconds: Int
     private(set) var terminated = false
 
-    init(socket: ZMQSocket, codec: WireCodec, name: String) {
+    init(socket: ZMQSocket, codec: WireCodec, name: String, queueWindowMilliseconds: Int = 0) {
         self.socket = socket
         self.codec = codec
         self.name = name
+        self.queueWindowMilliseconds = queueWindowMilliseconds
     }
 
     func send(_ message: Message) {
@@ -215,12 +228,21 @@ final class SocketChannel: RequestChannel {
         }
     }
 
+    /// Everything already waiting, plus whatever arrives within `queueWindowMilliseconds`.
     func takeQueued() -> [Message] {
         var queued: [Message] = []
-        while let message = receive(dontWait: true) { queued.append(message) }
-        return queued
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, queueWindowMilliseconds)) * 1_000_000
+        while true {
+            while let message = receive(dontWait: true) { queued.append(message) }
+            let now = DispatchTime.now().uptimeNanoseconds
+            guard !terminated, now < deadline else { return queued }
+            let remaining = Int((deadline - now + 999_999) / 1_000_000)
+            guard (try? ZMQSocket.poll([socket], timeoutMilliseconds: remaining))?.first == true else { return queued }
+        }
     }
 }
+
+import Dispatch
 
 #if canImport(Glibc)
 import Glibc

@@ -29,13 +29,14 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let connection = try ConnectionInfo.load(path: connectionFile)
+        var options = KernelServerOptions()
+        options.maxMessageBytes = maxMessageBytes
+        // Bind first: the client is already trying to connect, and every retry costs it 100 ms.
+        let server = try KernelServer(connection: connection, options: options)
         let backend: KernelBackend = echo ? EchoBackend() : FoveaSession()
         // SIGINT interrupts the running cell; it never kills the kernel.
         try InterruptSignal.install { [backend] in backend.interrupt() }
-        var options = KernelServerOptions()
-        options.maxMessageBytes = maxMessageBytes
-        let server = try KernelServer(connection: connection, backend: backend, options: options)
-        _ = server.run()
+        _ = server.run(backend: backend)
     }
 }
 

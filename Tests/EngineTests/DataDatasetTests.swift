@@ -77,12 +77,12 @@ import Testing
 
     @Test func seededPermutationIsFixed() {
         // SplitMix64 with seed 0 must keep giving this order (reproducibility across versions).
-        var random = SeededRandom(seed: 0)
+        var random = SeededGenerator(seed: 0)
         #expect(random.next() == 0xE220_A839_7B1D_CDAF)
-        var again = SeededRandom(seed: 42)
+        var again = SeededGenerator(seed: 42)
         let order = again.permutation(8)
         #expect(order.sorted() == Array(0..<8))
-        var third = SeededRandom(seed: 42)
+        var third = SeededGenerator(seed: 42)
         #expect(third.permutation(8) == order)
     }
 

@@ -175,6 +175,26 @@ func makeTinyNet(seed: UInt64 = 1) throws -> Graph {
         #expect(try pass.backward(from: "y", gradient: seed, rule: .deconvnet)["x"]!.scalars == [0, 5, 7, 0])
     }
 
+    @Test func prunedForwardKeepsOnlyWhatBackwardReads() throws {
+        let g = try makeTinyNet()
+        let x = TestSupport.randn([2, 2, 8, 8], seed: 12)
+        let full = try g.forward(["x": x])
+        let pruned = try g.forward(["x": x], capture: ["conv1"])
+        #expect(pruned["conv1"] != nil)  // captured
+        #expect(pruned["conv2"] == nil)  // only the Clip reads it, and the Clip backward reads its output
+        #expect(pruned["relu2"] != nil)  // the Clip's output
+        #expect(pruned["gap"] == nil)  // Flatten reads shapes only
+        #expect(pruned["fc"] != nil)  // fetched
+        #expect(pruned.shapes["conv2"] == [2, 4, 4, 4])
+        let seed = TestSupport.randn([2, 3], seed: 13)
+        for rule in ReluBackwardRule.allCases {
+            let a = try full.backward(from: "fc", gradient: seed, rule: rule, parameters: true, capture: ["conv2"])
+            let b = try pruned.backward(from: "fc", gradient: seed, rule: rule, parameters: true, capture: ["conv2"])
+            #expect(a.values.keys.sorted() == b.values.keys.sorted())
+            for (name, value) in a.values { #expect(b.values[name] == value, "\(name) under \(rule)") }
+        }
+    }
+
     @Test func graphErrorsNameTheProblem() throws {
         var g = try Graph(inputs: [.init(name: "x", shape: [nil, 3])], outputs: ["b"])
         try g.addNode("a", Relu(), inputs: ["b"])

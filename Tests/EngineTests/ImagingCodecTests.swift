@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 @Suite struct ImagingPNGTests {
@@ -23,6 +24,13 @@ import Testing
         #expect(try PNGCodec.encode(back) == png, "encoding is deterministic")
     }
 
+    @Test func ignoresGammaChunksLikePIL() throws {
+        // gray8_gamma1.png holds gray8's samples with gAMA 1.0; colour management would brighten them.
+        let plain = try ImagingFixtures.image("gray8.png")
+        let withGamma = try ImagingFixtures.image("gray8_gamma1.png")
+        #expect(withGamma.pixels == plain.pixels)
+    }
+
     @Test func roundTripsTheFixturesFileBytes() throws {
         for name in ["gray8", "rgb8"] {
             let image = try ImagingFixtures.image("\(name).png")
@@ -30,12 +38,12 @@ import Testing
         }
     }
 
-    @Test(arguments: ["rgba8", "gray_alpha8", "palette", "palette_trns", "gray16", "rgb16", "gray1"])
+    @Test(arguments: ["rgba8", "gray_alpha8", "palette", "palette_trns", "gray16", "rgb16", "rgba16", "gray1"])
     func decodesOtherLayouts(name: String) throws {
         let r = ImagingFixtures.reference
         let table: [String: ImagingFixtures.Reference] = [
             "rgba8": r.rgba8, "gray_alpha8": r.gray_alpha8, "palette": r.palette, "palette_trns": r.palette_trns,
-            "gray16": r.gray16, "rgb16": r.rgb16, "gray1": r.gray1,
+            "gray16": r.gray16, "rgb16": r.rgb16, "rgba16": r.rgba16, "gray1": r.gray1,
         ]
         let image = try ImagingFixtures.image("\(name).png")
         let ref = try #require(table[name])
@@ -47,7 +55,9 @@ import Testing
     @Test func truncatedPNGIsATypedError() throws {
         let png = try ImagingFixtures.bytes("rgb8.png")
         for cut in [8, 20, 33, png.count - 30, png.count - 13, png.count - 1] {
-            #expect(throws: ImageError.self, "cut at \(cut) of \(png.count)") { try ImageFiles.decode(Array(png.prefix(cut))) }
+            #expect(throws: ImageError.self, "cut at \(cut) of \(png.count)") {
+                try ImageFiles.decode(Array(png.prefix(cut)))
+            }
         }
     }
 
@@ -65,7 +75,10 @@ import Testing
             _ = try ImageFiles.decode(png)
             Issue.record("corrupt PNG decoded")
         } catch let error as ImageError {
-            guard case .corrupt(let codec, let reason) = error else { Issue.record("wrong case \(error)"); return }
+            guard case .corrupt(let codec, let reason) = error else {
+                Issue.record("wrong case \(error)")
+                return
+            }
             #expect(codec == "PNG")
             #expect(!reason.isEmpty)
         }
@@ -79,6 +92,12 @@ import Testing
         } catch {
             #expect("\(error)".contains("47 49 46 38"))
         }
+    }
+
+    @Test func encoderRejectsInconsistentBuffers() {
+        #expect(throws: ImageError.self) { try PNGCodec.encode(bytes: [1, 2, 3], width: 2, height: 1, channels: 3) }
+        #expect(throws: ImageError.self) { try PNGCodec.encode(bytes: [1, 2], width: 1, height: 1, channels: 2) }
+        #expect(throws: ImageError.self) { try PNGCodec.encode(Image(height: 0, width: 5, channels: 1, fill: 0)) }
     }
 
     @Test func rgbaEncodingKeepsAlpha() throws {
@@ -125,7 +144,10 @@ import Testing
                 _ = try ImageFiles.decode(Array(jpg.prefix(cut)))
                 Issue.record("truncated JPEG (\(cut) bytes) decoded")
             } catch let error as ImageError {
-                guard case .corrupt(let codec, _) = error else { Issue.record("wrong case \(error)"); continue }
+                guard case .corrupt(let codec, _) = error else {
+                    Issue.record("wrong case \(error)")
+                    continue
+                }
                 #expect(codec == "JPEG")
             }
         }

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Engine
 
 /// The imaging fixtures (Fixtures/images, written by make_fixtures.py) and their reference values.
@@ -16,11 +17,21 @@ enum ImagingFixtures {
         var rgb: [Double]
     }
 
+    struct SampleSummary: Decodable {
+        var shape: [Int]
+        var mean: [Double]
+        var pixels: [Double]
+    }
+
+    /// Where the summary's pixels were taken (clipped to the image), as in make_fixtures.py.
+    static let samplePoints = [(0, 0), (5, 7), (100, 50), (150, 200), (-1, -1)]
+
     struct All: Decodable {
-        var gray8, rgb8, rgba8, gray_alpha8, palette, palette_trns, gray16, rgb16, gray1: Reference
+        var gray8, rgb8, rgba8, gray_alpha8, palette, palette_trns, gray16, rgb16, rgba16, gray1: Reference
         var chelsea_crop_jpg, gray_jpg, progressive_jpg, cmyk_jpg: Reference
         var resize: [String: Reference]
         var colormaps: [String: ColorMapReference]
+        var samples: [String: SampleSummary]
     }
 
     static let reference: All = {

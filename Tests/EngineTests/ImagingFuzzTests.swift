@@ -1,10 +1,13 @@
 import Testing
+
 @testable import Engine
 
 /// Mutated and truncated image files: every outcome is an `Image` with consistent size or an `ImageError`.
 @Suite struct ImagingFuzzTests {
-    static let files = ["rgb8.png", "palette_trns.png", "gray16.png", "rgba8.png", "chelsea_crop.jpg", "progressive.jpg",
-                        "gray.jpg", "cmyk.jpg"]
+    static let files = [
+        "rgb8.png", "palette_trns.png", "gray16.png", "rgba8.png", "chelsea_crop.jpg", "progressive.jpg",
+        "gray.jpg", "cmyk.jpg",
+    ]
 
     static func mutate(_ original: [UInt8], rng: inout SplitMix) -> [UInt8] {
         var data = original
@@ -22,7 +25,8 @@ import Testing
             }
         case 3:  // insert garbage
             let at = Int(rng.next() % UInt64(data.count))
-            data.insert(contentsOf: (0..<(1 + Int(rng.next() % 32))).map { _ in UInt8(truncatingIfNeeded: rng.next()) }, at: at)
+            data.insert(
+                contentsOf: (0..<(1 + Int(rng.next() % 32))).map { _ in UInt8(truncatingIfNeeded: rng.next()) }, at: at)
         default:  // huge dimensions in the header (PNG IHDR width at 16, JPEG SOF somewhere)
             let at = min(16 + Int(rng.next() % 8), data.count - 1)
             data[at] = 0xFF
@@ -34,7 +38,8 @@ import Testing
     func mutationsNeverCrash(file: String) throws {
         let original = try ImagingFixtures.bytes(file)
         var rng = SplitMix(seed: UInt64(file.utf8.reduce(0) { $0 &* 31 &+ UInt64($1) }))
-        var decoded = 0, rejected = 0
+        var decoded = 0
+        var rejected = 0
         for _ in 0..<400 {
             let data = Self.mutate(original, rng: &rng)
             do {
@@ -65,7 +70,10 @@ import Testing
         forged.replaceSubrange(16..<24, with: [0, 0, 0xEA, 0x60, 0, 0, 0xEA, 0x60])
         let crc = Self.crc32(Array(forged[12..<29]))
         forged.replaceSubrange(29..<33, with: [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: crc >> $0) })
-        #expect(throws: ImageError.tooLarge(codec: "PNG", width: 60000, height: 60000, maxPixels: ImageLimits.defaultMaxPixels)) {
+        #expect(
+            throws: ImageError.tooLarge(
+                codec: "PNG", width: 60000, height: 60000, maxPixels: ImageLimits.defaultMaxPixels)
+        ) {
             try PNGCodec.decode(forged)
         }
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engine
 
 @Suite struct ImagingGeometryTests {
@@ -6,7 +7,8 @@ import Testing
     func resizeMatchesPIL(filter: String, size: String) throws {
         let source = try ImagingFixtures.image("resize_src.png")
         let ref = try #require(ImagingFixtures.reference.resize["\(filter)_\(size)"])
-        let out = source.resized(height: ref.shape[0], width: ref.shape[1], filter: try #require(ResizeFilter(rawValue: filter)))
+        let out = source.resized(
+            height: ref.shape[0], width: ref.shape[1], filter: try #require(ResizeFilter(rawValue: filter)))
         #expect(ImagingFixtures.maxDifference(out, ref) < 1e-5)
     }
 
@@ -27,7 +29,9 @@ import Testing
         // top = round(2 / 2) = 1, left = round(3 / 2) = 2 (banker's rounding, as Python's round)
         #expect(crop.pixels == [8, 9, 10, 14, 15, 16, 20, 21, 22])
         let bigger = grid.centerCropped(height: 7, width: 6)
-        #expect(bigger.height == 7 && bigger.pixels[0..<6] == [0, 0, 0, 0, 0, 0] && bigger.pixels[6] == 0 && bigger.pixels[7] == 1)
+        #expect(
+            bigger.height == 7 && bigger.pixels[0..<6] == [0, 0, 0, 0, 0, 0] && bigger.pixels[6] == 0
+                && bigger.pixels[7] == 1)
     }
 
     @Test func padSurroundsWithFill() {
@@ -55,8 +59,11 @@ import Testing
 
     @Test func mosaicPlacesTilesInCells() {
         let dark = Image(height: 2, width: 2, channels: 1, fill: 0)
-        let red = Image(height: 2, width: 2, channels: 3, pixels: [Float](repeating: 0, count: 12).enumerated().map { $0.offset % 3 == 0 ? 1 : 0 })
-        let m = Image.mosaic(tiles: [(0, 1, dark), (1, 0, red), (5, 5, dark)], rows: 2, columns: 2, cellHeight: 2, cellWidth: 2)
+        let red = Image(
+            height: 2, width: 2, channels: 3,
+            pixels: [Float](repeating: 0, count: 12).enumerated().map { $0.offset % 3 == 0 ? 1 : 0 })
+        let m = Image.mosaic(
+            tiles: [(0, 1, dark), (1, 0, red), (5, 5, dark)], rows: 2, columns: 2, cellHeight: 2, cellWidth: 2)
         #expect(m.height == 4 && m.width == 4 && m.channels == 3)
         #expect(m[0, 0, 0] == 1 && m[0, 2, 0] == 0 && m[2, 0, 0] == 1 && m[2, 0, 1] == 0 && m[3, 3, 1] == 1)
     }

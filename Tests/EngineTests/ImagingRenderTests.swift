@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 @Suite struct ImagingColorMapTests {
@@ -66,6 +67,16 @@ import Testing
         #expect(font.width(of: "Hello", size: 18) > font.width(of: "Hi", size: 18))
     }
 
+    @Test func kerningAndTruncation() throws {
+        let font = try Font.shared()
+        let pair = font.width(of: "AV", size: 40)
+        let apart = font.width(of: "A", size: 40) + font.width(of: "V", size: 40)
+        #expect(pair < apart, "DejaVu Sans kerns A–V")
+        let short = font.truncated("a very long panel title indeed", toWidth: 80, size: 13)
+        #expect(short.hasSuffix("…") && font.width(of: short, size: 13) <= 80 && short.count > 3)
+        #expect(font.truncated("ok", toWidth: 80, size: 13) == "ok")
+    }
+
     @Test func anchorsPlaceTextEnds() throws {
         let font = try Font.shared()
         let w = font.width(of: "abc", size: 14)
@@ -86,18 +97,53 @@ import Testing
         #expect(img[0, 0, 1] == 1)
     }
 
+    @Test func polygonsFillWithExactEdgeCoverage() throws {
+        var d = Drawing(width: 10, height: 10)
+        d.add(.polygon(points: [(2, 2), (6.5, 2), (6.5, 6), (2, 6)], fill: .black, opacity: 1))
+        let img = try d.raster()
+        #expect(img[3, 3, 0] == 0 && img[5, 5, 0] == 0)
+        #expect(abs(img[3, 6, 0] - 0.5) < 1e-6, "half-covered column")
+        #expect(img[1, 3, 0] == 1 && img[6, 3, 0] == 1 && img[3, 7, 0] == 1)
+        #expect(try d.svg().contains("<polygon points=\"2,2 6.5,2 6.5,6 2,6\" fill=\"#000000\"/>"))
+    }
+
     @Test func renderingIsDeterministic() throws {
-        let fig = Figure(panels: [.image(Image(height: 8, width: 8, channels: 1, fill: 0.3), title: "a"),
-                                  .heatmap(HeatMap(height: 2, width: 2, values: [0, 1, 2, 3]), title: "b")])
+        let fig = Figure(panels: [
+            .image(Image(height: 8, width: 8, channels: 1, fill: 0.3), title: "a"),
+            .heatmap(HeatMap(height: 2, width: 2, values: [0, 1, 2, 3]), title: "b"),
+        ])
         #expect(try fig.png() == fig.png())
         #expect(try fig.svg() == fig.svg())
+    }
+
+    @Test func svgNumbersHaveAtMostTwoDecimals() throws {
+        var d = Drawing(width: 10, height: 10)
+        d.add(.polyline(points: [(0.5, 1), (-0.25, 2.05), (-0.004, 12.999), (3.1, 100.07)], color: .black, width: 1.5))
+        #expect(try d.svg().contains("points=\"0.5,1 -0.25,2.05 0,13 3.1,100.07\""))
+    }
+
+    @Test func svgEmbedsRasterImagesAsPNG() throws {
+        var d = Drawing(width: 10, height: 10)
+        let img = Image(bytes: [0, 128, 255, 255, 7, 0], height: 2, width: 3, channels: 1)
+        d.add(.image(img, x: 4, y: 5))
+        let svg = try d.svg()
+        let prefix = "<image x=\"4\" y=\"5\" width=\"3\" height=\"2\" style=\"image-rendering:pixelated\" "
+            + "xlink:href=\"data:image/png;base64,"
+        let start = try #require(svg.range(of: prefix))
+        let base64 = svg[start.upperBound...].prefix { $0 != "\"" }
+        let png = try #require(Data(base64Encoded: String(base64)))
+        #expect(try PNGCodec.decode([UInt8](png)) == img)
+        #expect(svg.contains("xmlns:xlink=\"http://www.w3.org/1999/xlink\""))
     }
 
     @Test func svgEscapesText() throws {
         var d = Drawing(width: 10, height: 10)
         d.add(.text("a<b & \"c\"", x: 0, y: 5, size: 10, color: .black, anchor: .middle))
         let svg = try d.svg()
-        #expect(svg.contains("<text x=\"0\" y=\"5\" font-size=\"10\" fill=\"#000000\" text-anchor=\"middle\">a&lt;b &amp; &quot;c&quot;</text>"))
+        #expect(
+            svg.contains(
+                "<text x=\"0\" y=\"5\" font-size=\"10\" fill=\"#000000\" text-anchor=\"middle\">a&lt;b &amp; &quot;c&quot;</text>"
+            ))
     }
 }
 
@@ -129,20 +175,58 @@ import Testing
         #expect(found)
     }
 
+    @Test func linePlotShadesTheAreaUnderACurve() throws {
+        let plot = LinePlot(series: [.init(name: "deletion (AUC 0.31)", y: [1, 0.3, 0.1, 0], fillOpacity: 0.2)],
+                            yRange: 0...1)
+        #expect(try plot.svg().contains("fill-opacity=\"0.2\""))
+        let img = try plot.render()
+        let blue = RGB(hex: 0x1f77b4)
+        // Just above the x axis, left part of the plot: 20 % blue over white.
+        let tinted = (0..<(img.width * img.height)).contains { i in
+            abs(img.pixels[3 * i] - (0.2 * blue.r + 0.8)) < 1e-4 && abs(img.pixels[3 * i + 2] - (0.2 * blue.b + 0.8)) < 1e-4
+        }
+        #expect(tinted)
+    }
+
     @Test func linePlotDrawsEverySeries() throws {
-        let plot = LinePlot(series: [.init(name: "deletion", y: [1, 0.5, 0.2]), .init(name: "insertion", y: [0, 0.6, 0.9])],
-                            title: "curves", yRange: 0...1)
+        let plot = LinePlot(
+            series: [.init(name: "deletion", y: [1, 0.5, 0.2]), .init(name: "insertion", y: [0, 0.6, 0.9])],
+            title: "curves", yRange: 0...1)
         let svg = try plot.svg()
         #expect(svg.contains(">deletion</text>") && svg.contains(">insertion</text>"))
         let img = try plot.render()
         let orange = RGB(hex: 0xff7f0e)
-        #expect((0..<(img.width * img.height)).contains { abs(img.pixels[3 * $0] - orange.r) < 1e-4
-            && abs(img.pixels[3 * $0 + 1] - orange.g) < 1e-4 && abs(img.pixels[3 * $0 + 2] - orange.b) < 1e-4 })
+        #expect(
+            (0..<(img.width * img.height)).contains {
+                abs(img.pixels[3 * $0] - orange.r) < 1e-4
+                    && abs(img.pixels[3 * $0 + 1] - orange.g) < 1e-4 && abs(img.pixels[3 * $0 + 2] - orange.b) < 1e-4
+            })
+    }
+
+    @Test func plotsSurviveDegenerateData() throws {
+        let cases = [
+            ScatterPlot(x: [], y: []),
+            ScatterPlot(x: [.nan, 1, .infinity], y: [0, .nan, 2], labels: [0, -1, 99]),
+            ScatterPlot(x: [3, 3, 3], y: [1, 1, 1], labels: [0, 1, 2], width: 60, height: 40),
+        ]
+        for plot in cases {
+            let img = try plot.render()
+            #expect(img.width == plot.width && img.height == plot.height)
+            _ = try plot.svg()
+        }
+        let lines = LinePlot(series: [.init(name: "one point", y: [0.5]), .init(name: "", x: [], y: []),
+                                      .init(name: "nan", y: [.nan, 1, .nan])])
+        #expect(try lines.render().width == 640)
+        let heat = HeatMap(height: 2, width: 2, values: [.nan, .nan, .nan, .nan])
+        let fig = Figure(panels: [.heatmap(heat), .overlay(Image(height: 3, width: 3, channels: 1, fill: 0.5), heat)])
+        #expect(try fig.render().height > 0)
     }
 
     @Test func ticksAreNice() {
         #expect(Ticks.nice(lo: 0, hi: 1).values == [0, 0.2, 0.4, 0.6000000000000001, 0.8, 1])
         #expect(Ticks.nice(lo: -12.3, hi: 12.7).values == [-10, -5, 0, 5, 10])
+        #expect(Ticks.nice(lo: 1e10, hi: 1e10 + 1e-6).values.count == 1, "no runaway loop below precision")
+        #expect(Ticks.nice(lo: .nan, hi: 1).values.isEmpty)
         #expect(Ticks.label(-5, step: 5) == "\u{2212}5")
         #expect(Ticks.label(0.25, step: 0.25) == "0.25")
         #expect(Ticks.label(0.4, step: 0.2) == "0.4")
@@ -179,8 +263,11 @@ import Testing
 
     @Test func figureHasColourBarAndTitles() throws {
         let heat = HeatMap(height: 4, width: 4, values: (0..<16).map(Float.init))
-        let fig = Figure(panels: [.image(Image(height: 32, width: 32, channels: 3, fill: 0.5), title: "input"),
-                                  .heatmap(heat, map: .inferno, title: "saliency")], panelSize: 64, title: "Saliency")
+        let fig = Figure(
+            panels: [
+                .image(Image(height: 32, width: 32, channels: 3, fill: 0.5), title: "input"),
+                .heatmap(heat, map: .inferno, title: "saliency"),
+            ], panelSize: 64, title: "Saliency")
         let svg = try fig.svg()
         #expect(svg.contains(">input</text>") && svg.contains(">saliency</text>") && svg.contains(">Saliency</text>"))
         #expect(svg.contains(">15</text>") || svg.contains(">14</text>"), "colour bar tick labels")
@@ -209,6 +296,42 @@ import Testing
         } catch {
             #expect("\(error)".contains("no sample image named \"chelsey\"") && "\(error)".contains("chelsea"))
         }
+    }
+
+    @Test(arguments: [
+        "logo.png", "horse.png", "green_palette.png", "camera.png", "astronaut.png",
+        "hubble_deep_field.jpg", "checker_bilevel.png",
+    ])
+    func decodesSkimageFilesLikePIL(file: String) throws {
+        let path = "/usr/lib/python3/dist-packages/skimage/data/" + file
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        let ref = try #require(ImagingFixtures.reference.samples[file])
+        let image = try ImageFiles.load(path: path)
+        #expect([image.height, image.width, image.channels] == ref.shape)
+        let isJPEG = file.hasSuffix(".jpg")
+        let c = image.channels
+        for ch in 0..<c {
+            var sum = 0.0
+            for i in 0..<image.pixelCount { sum += Double(image.pixels[i * c + ch]) }
+            #expect(
+                abs(sum / Double(image.pixelCount) - ref.mean[ch]) < (isJPEG ? 2e-3 : 1e-5), "mean of channel \(ch)")
+        }
+        for (k, point) in ImagingFixtures.samplePoints.enumerated() {
+            let y = point.0 < 0 ? image.height - 1 : min(point.0, image.height - 1)
+            let x = point.1 < 0 ? image.width - 1 : min(point.1, image.width - 1)
+            for ch in 0..<c {
+                #expect(abs(Double(image[y, x, ch]) - ref.pixels[k * c + ch]) < (isJPEG ? 2.0 / 255 : 1e-5))
+            }
+        }
+    }
+
+    @Test func skimageTruncatedJPEGIsRejected() throws {
+        let path = "/usr/lib/python3/dist-packages/skimage/data/truncated.jpg"
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        #expect(throws: ImageError.corrupt(codec: "JPEG", reason: "Premature end of JPEG file")) {
+            try ImageFiles.load(path: path)
+        }
+        #expect(try !SampleImages.names().contains("truncated"), "the deliberately broken test file is not listed")
     }
 
     @Test func missingFileIsAnIOError() {

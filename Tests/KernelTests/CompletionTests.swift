@@ -57,6 +57,16 @@ import Testing
         #expect(r.cursorStart == 11)
     }
 
+    @Test func sampleNamesInsideStrings() {
+        let (s, _) = session()
+        let code = "cat = image(\"sample:chel"
+        let r = s.complete(code: code, cursorPos: code.unicodeScalars.count)
+        #expect(r.matches == ["sample:chelsea"])
+        #expect(r.cursorStart == 13)
+        let partial = "image('sam"
+        #expect(s.complete(code: partial, cursorPos: partial.unicodeScalars.count).matches.first == "sample:")
+    }
+
     @Test func attributesAfterADot() {
         let (s, _) = session()
         #expect(s.complete(code: "net.la", cursorPos: 6).matches == ["layers"])

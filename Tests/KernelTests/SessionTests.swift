@@ -153,3 +153,22 @@ import Testing
         #expect(texts == ["0:d1:false", "3:d1:true", "6:d1:true", "9:d1:true"])
     }
 }
+
+@Suite struct MetadataTests {
+    final class Box: @unchecked Sendable { var metadata: [String: JSON] = [:] }
+
+    @Test func resultMetadataNamesVerbArgumentsAndSeed() throws {
+        let box = Box()
+        let recorder = Verb("recorder", category: "Test", summary: "Keeps its own call metadata.",
+                            parameters: [Parameter("steps", .integer, default: .int(10), doc: "n"),
+                                         Parameter("img", .any, doc: "x")],
+                            example: "recorder(img=1)") { args, context in
+            box.metadata = context.metadata(for: args)
+            return .none
+        }
+        let interpreter = Interpreter(registry: VerbRegistry(CoreVerbs.all + [recorder]))
+        #expect(interpreter.run("seed(7); recorder(img=[1, 2.5, \"a\", none])", output: RecordingSink()).error == nil)
+        #expect(box.metadata == ["verb": .string("recorder"), "seed": .int(7),
+                                 "arguments": .object(["steps": .int(10), "img": .array([.int(1), .double(2.5), .string("a"), .null])])])
+    }
+}

@@ -282,4 +282,21 @@ import Testing
         #expect(backend.executed.isEmpty)
         #expect(channel.sent[0].content["status"] == .string("error"))
     }
+
+    @Test func shutdownQueuedBehindAnErrorStillShutsDown() {
+        channel.queue = [client.execute("fail"), client.execute("x"), client.request("shutdown_request", ["restart": .bool(true)]),
+                         client.execute("never")]
+        #expect(channel.serve(dispatcher) == .shutdown(restart: true))
+        #expect(channel.sent.map { $0.content["status"] } == [.string("error"), .string("aborted"), .string("ok")])
+        #expect(backend.shutdowns == [true])
+        #expect(backend.executed.map(\.code) == ["fail"])
+    }
+
+    @Test func updateWithoutDisplayIDFallsBackToDisplayData() {
+        backend.onExecute = { _, sink in sink.display(MimeBundle(data: ["text/plain": .string("v")]), displayID: nil, update: true) }
+        channel.queue = [client.execute("")]
+        channel.serve(dispatcher)
+        #expect(publisher.summary == ["status:busy", "execute_input", "display_data", "status:idle"])
+    }
 }
+

@@ -66,7 +66,7 @@ public struct Dataset: Sendable, Equatable {
 
     /// A seeded random permutation of the samples.
     public func shuffled(seed: UInt64) -> Dataset {
-        var random = SeededRandom(seed: seed)
+        var random = SeededGenerator(seed: seed)
         return subset(random.permutation(count))
     }
 
@@ -76,7 +76,7 @@ public struct Dataset: Sendable, Equatable {
         if let limit, limit < 0 { throw DataError(.invalidArgument, "limit must be ≥ 0, got \(limit)") }
         var order = Array(0..<count)
         if let seed {
-            var random = SeededRandom(seed: seed)
+            var random = SeededGenerator(seed: seed)
             order = random.permutation(count)
         }
         if let limit, limit < order.count { order = Array(order[0..<limit]) }

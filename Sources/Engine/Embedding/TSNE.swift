@@ -237,7 +237,11 @@ public enum TSNE {
 
     /// Exact KL(P‖Q) over all pairs (O(N²), parallel): Q_ij = w_ij / Σ_{k≠l} w_kl. embedding N×2 row-major.
     public static func exactKL(affinities p: SparseAffinities, embedding: [Float], dof: Double = 1) -> Double {
-        let y = embedding.map(Double.init)
+        exactKL(affinities: p, embedding: embedding.map(Double.init), dof: dof)
+    }
+
+    /// Exact KL(P‖Q) for an N×2 Double embedding (for finite differences).
+    public static func exactKL(affinities p: SparseAffinities, embedding y: [Double], dof: Double = 1) -> Double {
         let kernel = TSNEKernel(dof: dof)
         let n = p.count
         let zs = y.withUnsafeBufferPointer { yp in

@@ -1,7 +1,11 @@
 /// A colour in [0, 1] per channel.
 public struct RGB: Sendable, Equatable, Hashable {
     public var r: Float, g: Float, b: Float
-    public init(_ r: Float, _ g: Float, _ b: Float) { self.r = r; self.g = g; self.b = b }
+    public init(_ r: Float, _ g: Float, _ b: Float) {
+        self.r = r
+        self.g = g
+        self.b = b
+    }
     /// From a 0xRRGGBB literal.
     public init(hex: UInt32) {
         self.init(Float((hex >> 16) & 0xFF) / 255, Float((hex >> 8) & 0xFF) / 255, Float(hex & 0xFF) / 255)
@@ -108,13 +112,16 @@ public struct HeatMap: Sendable, Equatable {
     /// Colours each value after mapping `range` linearly onto [0, 1] (matplotlib's `Normalize`).
     public func colored(_ map: ColorMap, range: ClosedRange<Float>? = nil) -> Image {
         let r = range ?? autoRange(symmetric: map.isDiverging)
-        let lo = Double(r.lowerBound), span = Double(r.upperBound - r.lowerBound)
+        let lo = Double(r.lowerBound)
+        let span = Double(r.upperBound - r.lowerBound)
         var out = [Float](repeating: 0, count: height * width * 3)
         for i in 0..<(height * width) {
             let v = Double(values[i])
             let x = span > 0 ? (v - lo) / span : 0
             let c = map.color(v.isNaN ? .nan : x)
-            out[3 * i] = c.r; out[3 * i + 1] = c.g; out[3 * i + 2] = c.b
+            out[3 * i] = c.r
+            out[3 * i + 1] = c.g
+            out[3 * i + 2] = c.b
         }
         return Image(height: height, width: width, channels: 3, pixels: out)
     }
@@ -126,8 +133,10 @@ public struct HeatMap: Sendable, Equatable {
 extension Image {
     /// `heat` coloured with `map`, resized (bilinear) to this image's size and blended over it:
     /// `(1 − alpha)·image + alpha·colour`. Gray images are drawn in RGB.
-    public func overlaid(with heat: HeatMap, map: ColorMap = .jet, alpha: Float = 0.5,
-                         range: ClosedRange<Float>? = nil) -> Image {
+    public func overlaid(
+        with heat: HeatMap, map: ColorMap = .jet, alpha: Float = 0.5,
+        range: ClosedRange<Float>? = nil
+    ) -> Image {
         let r = range ?? heat.autoRange(symmetric: map.isDiverging)
         let fitted = heat.asImage.resized(height: height, width: width, filter: .bilinear)
         let colored = HeatMap(height: height, width: width, values: fitted.pixels).colored(map, range: r)

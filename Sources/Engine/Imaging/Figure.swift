@@ -18,23 +18,34 @@ public struct Figure: Sendable {
         public var colorBar: Bool
 
         public init(_ content: Content, title: String? = nil, colorBar: Bool = false) {
-            self.content = content; self.title = title; self.colorBar = colorBar
+            self.content = content
+            self.title = title
+            self.colorBar = colorBar
         }
 
         public static func image(_ image: Image, title: String? = nil) -> Panel { Panel(.image(image), title: title) }
-        public static func heatmap(_ heat: HeatMap, map: ColorMap = .viridis, range: ClosedRange<Float>? = nil,
-                                   title: String? = nil, colorBar: Bool = true) -> Panel {
+        public static func heatmap(
+            _ heat: HeatMap, map: ColorMap = .viridis, range: ClosedRange<Float>? = nil,
+            title: String? = nil, colorBar: Bool = true
+        ) -> Panel {
             Panel(.heatmap(heat, map: map, range: range), title: title, colorBar: colorBar)
         }
-        public static func overlay(_ image: Image, _ heat: HeatMap, map: ColorMap = .jet, alpha: Float = 0.5,
-                                   range: ClosedRange<Float>? = nil, title: String? = nil,
-                                   colorBar: Bool = false) -> Panel {
+        public static func overlay(
+            _ image: Image, _ heat: HeatMap, map: ColorMap = .jet, alpha: Float = 0.5,
+            range: ClosedRange<Float>? = nil, title: String? = nil,
+            colorBar: Bool = false
+        ) -> Panel {
             Panel(.overlay(image, heat, map: map, alpha: alpha, range: range), title: title, colorBar: colorBar)
         }
 
+        public static func scatter(_ plot: ScatterPlot, title: String? = nil) -> Panel {
+            Panel(.scatter(plot), title: title)
+        }
+        public static func line(_ plot: LinePlot, title: String? = nil) -> Panel { Panel(.line(plot), title: title) }
+
         var heatRange: (ColorMap, ClosedRange<Float>)? {
             switch content {
-            case let .heatmap(h, map, range), let .overlay(_, h, map, _, range):
+            case .heatmap(let h, let map, let range), .overlay(_, let h, let map, _, let range):
                 return (map, range ?? h.autoRange(symmetric: map.isDiverging))
             default: return nil
             }
@@ -50,9 +61,14 @@ public struct Figure: Sendable {
     /// One colour bar for the whole figure, at its right (e.g. activation maps on a shared scale).
     public var sharedColorBar: (map: ColorMap, range: ClosedRange<Float>)?
 
-    public init(panels: [Panel], columns: Int? = nil, panelSize: Int = 224, title: String? = nil,
-                sharedColorBar: (map: ColorMap, range: ClosedRange<Float>)? = nil) {
-        self.panels = panels; self.columns = columns; self.panelSize = panelSize; self.title = title
+    public init(
+        panels: [Panel], columns: Int? = nil, panelSize: Int = 224, title: String? = nil,
+        sharedColorBar: (map: ColorMap, range: ClosedRange<Float>)? = nil
+    ) {
+        self.panels = panels
+        self.columns = columns
+        self.panelSize = panelSize
+        self.title = title
         self.sharedColorBar = sharedColorBar
     }
 
@@ -66,7 +82,8 @@ public struct Figure: Sendable {
         if let columns, columns < 1 { throw ImageError.invalidArgument("figure columns must be at least 1") }
         let cols = min(columns ?? min(panels.count, 4), panels.count)
         let rows = (panels.count + cols - 1) / cols
-        let titleLines = panels.map { $0.title?.split(separator: "\n", omittingEmptySubsequences: false).count ?? 0 }.max() ?? 0
+        let titleLines =
+            panels.map { $0.title?.split(separator: "\n", omittingEmptySubsequences: false).count ?? 0 }.max() ?? 0
         let titleH = titleLines * Self.lineHeight + (titleLines > 0 ? 4 : 0)
         let barW = panels.contains { $0.colorBar && $0.heatRange != nil } ? Self.colorBarWidth : 0
         let gap = 12
@@ -75,9 +92,9 @@ public struct Figure: Sendable {
         let pictures: [Image?] = panels.map { panel in
             switch panel.content {
             case .image(let img): return img.fitted(maxWidth: panelSize, maxHeight: panelSize)
-            case let .heatmap(h, map, range):
+            case .heatmap(let h, let map, let range):
                 return h.colored(map, range: range).fitted(maxWidth: panelSize, maxHeight: panelSize)
-            case let .overlay(img, h, map, alpha, range):
+            case .overlay(let img, let h, let map, let alpha, let range):
                 return img.overlaid(with: h, map: map, alpha: alpha, range: range)
                     .fitted(maxWidth: panelSize, maxHeight: panelSize)
             case .scatter, .line: return nil
@@ -103,9 +120,12 @@ public struct Figure: Sendable {
                     let lines = t.split(separator: "\n", omittingEmptySubsequences: false)
                     let first = titleLines - lines.count  // bottom-align titles so they sit on the picture
                     for (k, line) in lines.enumerated() {
-                        d.add(.text(String(line), x: Double(x0 + panelSize / 2),
-                                    y: Double(rowTop + (first + k + 1) * Self.lineHeight - 4),
-                                    size: Self.titleSize, color: .black, anchor: .middle))
+                        d.add(
+                            .text(
+                                fitText(String(line), maxWidth: Double(panelSize + gap), size: Self.titleSize),
+                                x: Double(x0 + panelSize / 2),
+                                y: Double(rowTop + (first + k + 1) * Self.lineHeight - 4),
+                                size: Self.titleSize, color: .black, anchor: .middle))
                     }
                 }
                 let top = rowTop + titleH
@@ -127,14 +147,16 @@ public struct Figure: Sendable {
         }
         if let bar = sharedColorBar {
             let top = headH + gap + titleH
-            addColorBar(to: &d, map: bar.map, range: bar.range, x: gridWidth - gap + 8, y: top,
-                        height: max(rowTop - gap - top, 2))
+            addColorBar(
+                to: &d, map: bar.map, range: bar.range, x: gridWidth - gap + 8, y: top,
+                height: max(rowTop - gap - top, 2))
         }
         return d
     }
 
     /// A vertical bar (high values on top) with nice ticks labelled to its right.
-    private func addColorBar(to d: inout Drawing, map: ColorMap, range: ClosedRange<Float>, x: Int, y: Int, height: Int) {
+    private func addColorBar(to d: inout Drawing, map: ColorMap, range: ClosedRange<Float>, x: Int, y: Int, height: Int)
+    {
         guard height >= 2 else { return }
         let barWidth = 12
         var pixels = [Float]()
@@ -145,14 +167,19 @@ public struct Figure: Sendable {
         }
         d.add(.image(Image(height: height, width: barWidth, channels: 3, pixels: pixels), x: x, y: y))
         let ink = RGB(hex: 0x333333)
-        d.add(.rect(x: Double(x), y: Double(y), width: Double(barWidth), height: Double(height), fill: nil, stroke: ink))
-        let lo = Double(range.lowerBound), hi = Double(range.upperBound)
+        d.add(
+            .rect(x: Double(x), y: Double(y), width: Double(barWidth), height: Double(height), fill: nil, stroke: ink))
+        let lo = Double(range.lowerBound)
+        let hi = Double(range.upperBound)
         let ticks = Ticks.nice(lo: lo, hi: hi, target: 5)
         for v in ticks.values where hi > lo {
             let ty = (Double(y) + Double(height - 1) * (hi - v) / (hi - lo)).rounded() + 0.5
-            d.add(.polyline(points: [(Double(x + barWidth), ty), (Double(x + barWidth + 3), ty)], color: ink, width: 1))
-            d.add(.text(Ticks.label(v, step: ticks.step), x: Double(x + barWidth + 5), y: ty + 4, size: 10,
-                        color: ink, anchor: .start))
+            d.add(
+                .polyline(points: [(Double(x + barWidth), ty), (Double(x + barWidth + 3), ty)], color: ink, width: 1))
+            d.add(
+                .text(
+                    Ticks.label(v, step: ticks.step), x: Double(x + barWidth + 5), y: ty + 4, size: 10,
+                    color: ink, anchor: .start))
         }
     }
 

@@ -19,8 +19,9 @@ public struct Image: Sendable, Equatable {
     public init(height: Int, width: Int, channels: Int, pixels: [Float], label: Int? = nil, name: String? = nil) {
         precondition(channels == 1 || channels == 3, "Image channels must be 1 or 3, got \(channels)")
         precondition(height >= 0 && width >= 0, "Image size must be non-negative")
-        precondition(pixels.count == height * width * channels,
-                     "Image pixel count \(pixels.count) != \(height)×\(width)×\(channels)")
+        precondition(
+            pixels.count == height * width * channels,
+            "Image pixel count \(pixels.count) != \(height)×\(width)×\(channels)")
         self.height = height
         self.width = width
         self.channels = channels
@@ -31,14 +32,16 @@ public struct Image: Sendable, Equatable {
 
     /// A uniform image (e.g. a white canvas).
     public init(height: Int, width: Int, channels: Int, fill: Float = 0) {
-        self.init(height: height, width: width, channels: channels,
-                  pixels: [Float](repeating: fill, count: height * width * channels))
+        self.init(
+            height: height, width: width, channels: channels,
+            pixels: [Float](repeating: fill, count: height * width * channels))
     }
 
     /// Builds an image from a C×H×W buffer (the engine's layout for one sample).
     public init(chw: [Float], channels: Int, height: Int, width: Int, label: Int? = nil, name: String? = nil) {
-        precondition(chw.count == channels * height * width,
-                     "CHW buffer has \(chw.count) values, expected \(channels)×\(height)×\(width)")
+        precondition(
+            chw.count == channels * height * width,
+            "CHW buffer has \(chw.count) values, expected \(channels)×\(height)×\(width)")
         var hwc = [Float](repeating: 0, count: chw.count)
         let plane = height * width
         for c in 0..<channels {
@@ -72,7 +75,9 @@ public struct Image: Sendable, Equatable {
         var out = [Float](repeating: 0, count: pixelCount * 3)
         for i in 0..<pixelCount {
             let v = pixels[i]
-            out[3 * i] = v; out[3 * i + 1] = v; out[3 * i + 2] = v
+            out[3 * i] = v
+            out[3 * i + 1] = v
+            out[3 * i + 2] = v
         }
         return Image(height: height, width: width, channels: 3, pixels: out, label: label, name: name)
     }
@@ -96,16 +101,23 @@ public struct Image: Sendable, Equatable {
 
     /// 8-bit samples (round half up after clamping), HWC interleaved.
     public func bytes() -> [UInt8] {
-        pixels.map { v in
-            let c = v.isNaN ? 0 : min(max(v, 0), 1)
-            return UInt8((c * 255 + 0.5).rounded(.down))
+        [UInt8](unsafeUninitializedCapacity: pixels.count) { out, count in
+            pixels.withUnsafeBufferPointer { src in
+                for i in 0..<src.count {
+                    let v = src[i]
+                    let c = v.isNaN ? 0 : min(max(v, 0), 1)
+                    out[i] = UInt8(c * 255 + 0.5)  // truncation of a non-negative value: round half up
+                }
+            }
+            count = pixels.count
         }
     }
 
     /// An image from 8-bit HWC samples (value / 255).
     public init(bytes: [UInt8], height: Int, width: Int, channels: Int, label: Int? = nil, name: String? = nil) {
-        self.init(height: height, width: width, channels: channels,
-                  pixels: bytes.map { Float($0) / 255 }, label: label, name: name)
+        self.init(
+            height: height, width: width, channels: channels,
+            pixels: bytes.map { Float($0) / 255 }, label: label, name: name)
     }
 }
 

@@ -2,7 +2,8 @@ extension Image {
     /// Values mapped linearly from `range` onto [0, 1] and clamped: shows signed data (gradients, filters,
     /// a fooling image's magnified difference) as a picture.
     public func rescaled(from range: ClosedRange<Float>) -> Image {
-        let lo = range.lowerBound, span = range.upperBound - range.lowerBound
+        let lo = range.lowerBound
+        let span = range.upperBound - range.lowerBound
         var copy = self
         copy.pixels = pixels.map { v in
             guard v.isFinite else { return 0 }
@@ -26,8 +27,10 @@ extension Image {
     /// Tiles pasted at (row, column) cells of a `rows × columns` board of `cellHeight × cellWidth` cells
     /// (a t-SNE grid); empty cells keep `background`. Each tile is centred in its cell and clipped to it;
     /// tiles outside the board are ignored. The result is RGB if any tile is, else gray.
-    public static func mosaic(tiles: [(row: Int, column: Int, image: Image)], rows: Int, columns: Int,
-                              cellHeight: Int, cellWidth: Int, background: Float = 1) -> Image {
+    public static func mosaic(
+        tiles: [(row: Int, column: Int, image: Image)], rows: Int, columns: Int,
+        cellHeight: Int, cellWidth: Int, background: Float = 1
+    ) -> Image {
         precondition(rows >= 1 && columns >= 1 && cellHeight >= 1 && cellWidth >= 1, "mosaic needs a non-empty board")
         let channels = tiles.contains { $0.image.channels == 3 } ? 3 : 1
         var board = Image(height: rows * cellHeight, width: columns * cellWidth, channels: channels, fill: background)

@@ -4,8 +4,10 @@ import Foundation
 /// and PNG is the only format written.
 public enum ImageFiles {
     /// Decodes PNG or JPEG bytes, recognised by their signatures.
-    public static func decode(_ data: [UInt8], name: String? = nil,
-                              maxPixels: Int = ImageLimits.maxPixels) throws -> Image {
+    public static func decode(
+        _ data: [UInt8], name: String? = nil,
+        maxPixels: Int = ImageLimits.maxPixels
+    ) throws -> Image {
         var image: Image
         if data.starts(with: PNGCodec.signature) {
             image = try PNGCodec.decode(data, maxPixels: maxPixels)
@@ -25,8 +27,10 @@ public enum ImageFiles {
         let url = URL(fileURLWithPath: path)
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw ImageError.io(path: path, reason: FileManager.default.fileExists(atPath: path)
-                                ? "cannot read file" : "no such file")
+            throw ImageError.io(
+                path: path,
+                reason: FileManager.default.fileExists(atPath: path)
+                    ? "cannot read file" : "no such file")
         }
         return try decode([UInt8](data), name: url.deletingPathExtension().lastPathComponent)
     }

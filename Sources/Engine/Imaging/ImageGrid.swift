@@ -11,10 +11,16 @@ public struct ImageGrid: Sendable {
     public var minimumCell: Int
     public var background: RGB
 
-    public init(images: [Image], columns: Int? = nil, titles: [String]? = nil, padding: Int = 4,
-                minimumCell: Int = 64, background: RGB = .white) {
-        self.images = images; self.columns = columns; self.titles = titles; self.padding = padding
-        self.minimumCell = minimumCell; self.background = background
+    public init(
+        images: [Image], columns: Int? = nil, titles: [String]? = nil, padding: Int = 4,
+        minimumCell: Int = 96, background: RGB = .white
+    ) {
+        self.images = images
+        self.columns = columns
+        self.titles = titles
+        self.padding = padding
+        self.minimumCell = minimumCell
+        self.background = background
     }
 
     public static let titleSize = 12
@@ -24,16 +30,13 @@ public struct ImageGrid: Sendable {
         if let titles, titles.count != images.count {
             throw ImageError.invalidArgument("grid has \(images.count) images but \(titles.count) titles")
         }
-        if let columns, columns < 1 { throw ImageError.invalidArgument("grid columns must be at least 1, got \(columns)") }
+        if let columns, columns < 1 {
+            throw ImageError.invalidArgument("grid columns must be at least 1, got \(columns)")
+        }
         let n = images.count
         let cols = min(columns ?? Int(Double(n).squareRoot().rounded(.up)), n)
         let rows = (n + cols - 1) / cols
-        let shown = images.map { img -> Image in
-            let side = max(img.width, img.height)
-            guard side < minimumCell, side > 0 else { return img }
-            let factor = max(1, minimumCell / side)
-            return img.resized(height: img.height * factor, width: img.width * factor, filter: .nearest)
-        }
+        let shown = images.map { $0.enlargedForDisplay(minimumSide: minimumCell) }
         let cellW = shown.map(\.width).max() ?? 1
         let cellH = shown.map(\.height).max() ?? 1
         let hasTitles = titles?.contains { !$0.isEmpty } ?? false
@@ -42,12 +45,16 @@ public struct ImageGrid: Sendable {
         let height = rows * (cellH + titleH) + (rows + 1) * padding
         var d = Drawing(width: max(width, 1), height: max(height, 1), background: background)
         for (i, img) in shown.enumerated() {
-            let r = i / cols, c = i % cols
+            let r = i / cols
+            let c = i % cols
             let x0 = padding + c * (cellW + padding)
             let y0 = padding + r * (cellH + titleH + padding)
             if hasTitles, let title = titles?[i], !title.isEmpty {
-                d.add(.text(title, x: Double(x0) + Double(cellW) / 2, y: Double(y0 + Self.titleSize),
-                            size: Self.titleSize, color: .black, anchor: .middle))
+                d.add(
+                    .text(
+                        fitText(title, maxWidth: Double(cellW + padding), size: Self.titleSize),
+                        x: Double(x0) + Double(cellW) / 2, y: Double(y0 + Self.titleSize),
+                        size: Self.titleSize, color: .black, anchor: .middle))
             }
             d.add(.image(img, x: x0 + (cellW - img.width) / 2, y: y0 + titleH + (cellH - img.height) / 2))
         }

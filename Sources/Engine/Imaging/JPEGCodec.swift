@@ -13,13 +13,16 @@ public enum JPEGCodec {
             throw ImageError.corrupt(codec: "JPEG", reason: "missing JPEG start-of-image marker")
         }
         var out: UnsafeMutablePointer<UInt8>? = nil
-        var width: Int32 = 0, height: Int32 = 0, channels: Int32 = 0
+        var width: Int32 = 0
+        var height: Int32 = 0
+        var channels: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)
         let budget = max(maxPixels, 1)
         let status = data.withUnsafeBufferPointer { src in
             message.withUnsafeMutableBufferPointer { msg in
-                cjpeg_decode(src.baseAddress, src.count, &out, &width, &height, &channels, msg.baseAddress, msg.count,
-                             budget)
+                cjpeg_decode(
+                    src.baseAddress, src.count, &out, &width, &height, &channels, msg.baseAddress, msg.count,
+                    budget)
             }
         }
         if status == 2 {
@@ -32,7 +35,8 @@ public enum JPEGCodec {
         defer { cjpeg_free(buffer) }
         let count = Int(width) * Int(height) * Int(channels)
         let samples = UnsafeBufferPointer(start: buffer, count: count)
-        return Image(height: Int(height), width: Int(width), channels: Int(channels),
-                     pixels: samples.map { Float($0) / 255 })
+        return Image(
+            height: Int(height), width: Int(width), channels: Int(channels),
+            pixels: samples.map { Float($0) / 255 })
     }
 }

@@ -62,7 +62,8 @@ extension Image {
         switch filter {
         case .nearest:
             out = [Float](repeating: 0, count: newHeight * newWidth * channels)
-            let sy = Double(height) / Double(newHeight), sx = Double(width) / Double(newWidth)
+            let sy = Double(height) / Double(newHeight)
+            let sx = Double(width) / Double(newWidth)
             for y in 0..<newHeight {
                 let iy = min(Int((Double(y) + 0.5) * sy), height - 1)
                 for x in 0..<newWidth {
@@ -116,9 +117,11 @@ extension Image {
     public func resized(shorterSide size: Int, filter: ResizeFilter = .bilinear) -> Image {
         precondition(size >= 1, "resize target must be at least 1")
         if height <= width {
-            return resized(height: size, width: max(1, Int(Double(size) * Double(width) / Double(height))), filter: filter)
+            return resized(
+                height: size, width: max(1, Int(Double(size) * Double(width) / Double(height))), filter: filter)
         } else {
-            return resized(height: max(1, Int(Double(size) * Double(height) / Double(width))), width: size, filter: filter)
+            return resized(
+                height: max(1, Int(Double(size) * Double(height) / Double(width))), width: size, filter: filter)
         }
     }
 
@@ -128,7 +131,8 @@ extension Image {
         precondition(h >= 1 && w >= 1, "crop size must be at least 1×1")
         var source = self
         if h > height || w > width {
-            let padH = max(0, h - height), padW = max(0, w - width)
+            let padH = max(0, h - height)
+            let padW = max(0, w - width)
             source = padded(top: padH / 2, bottom: (padH + 1) / 2, left: padW / 2, right: (padW + 1) / 2, fill: fill)
         }
         let top = Int((Double(source.height - h) / 2).rounded(.toNearestOrEven))
@@ -138,8 +142,9 @@ extension Image {
 
     /// The region with top-left corner (top, left); the region must lie inside the image.
     public func cropped(top: Int, left: Int, height h: Int, width w: Int) -> Image {
-        precondition(top >= 0 && left >= 0 && top + h <= height && left + w <= width && h >= 0 && w >= 0,
-                     "crop region outside the image")
+        precondition(
+            top >= 0 && left >= 0 && top + h <= height && left + w <= width && h >= 0 && w >= 0,
+            "crop region outside the image")
         var out = [Float]()
         out.reserveCapacity(h * w * channels)
         for y in top..<(top + h) {
@@ -152,7 +157,8 @@ extension Image {
     /// The image surrounded by borders of constant `fill`.
     public func padded(top: Int, bottom: Int, left: Int, right: Int, fill: Float = 0) -> Image {
         precondition(top >= 0 && bottom >= 0 && left >= 0 && right >= 0, "padding must be non-negative")
-        let h = height + top + bottom, w = width + left + right
+        let h = height + top + bottom
+        let w = width + left + right
         var out = [Float](repeating: fill, count: h * w * channels)
         for y in 0..<height {
             let src = y * width * channels

@@ -12,14 +12,20 @@ public enum SampleImages {
 
     public static let debianPackage = "python3-skimage"
 
+    /// Files in the folder that are not pictures to show: skimage's deliberately cut-off JPEG test file.
+    static let excluded: Set<String> = ["truncated"]
+
     /// The folder holding the samples, or `ImageError.samplesMissing` naming the Debian package.
     public static func directory() throws -> String {
         let fm = FileManager.default
-        if let dir = searchDirectories.first(where: { fm.fileExists(atPath: $0 + "/chelsea.png") || fm.fileExists(atPath: $0 + "/astronaut.png") }) {
+        if let dir = searchDirectories.first(where: {
+            fm.fileExists(atPath: $0 + "/chelsea.png") || fm.fileExists(atPath: $0 + "/astronaut.png")
+        }) {
             return dir
         }
-        throw ImageError.samplesMissing("sample images not found (looked in \(searchDirectories.joined(separator: ", "))); "
-                                        + "install the Debian package \(debianPackage)")
+        throw ImageError.samplesMissing(
+            "sample images not found (looked in \(searchDirectories.joined(separator: ", "))); "
+                + "install the Debian package \(debianPackage)")
     }
 
     /// Sample names (file names without extension) of every PNG/JPEG in the folder, sorted.
@@ -32,8 +38,11 @@ public enum SampleImages {
         var result: [String: String] = [:]
         for entry in entries {
             let url = URL(fileURLWithPath: entry)
-            guard ["png", "jpg", "jpeg"].contains(url.pathExtension.lowercased()) else { continue }
-            result[url.deletingPathExtension().lastPathComponent] = dir + "/" + entry
+            let name = url.deletingPathExtension().lastPathComponent
+            guard ["png", "jpg", "jpeg"].contains(url.pathExtension.lowercased()), !excluded.contains(name) else {
+                continue
+            }
+            result[name] = dir + "/" + entry
         }
         return result
     }

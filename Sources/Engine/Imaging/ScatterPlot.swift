@@ -13,21 +13,30 @@ public struct ScatterPlot: Sendable {
     public var width: Int
     public var height: Int
 
-    public init(x: [Double], y: [Double], labels: [Int]? = nil, classNames: [String] = [], title: String? = nil,
-                xLabel: String? = nil, yLabel: String? = nil, width: Int = 640, height: Int = 480) {
+    public init(
+        x: [Double], y: [Double], labels: [Int]? = nil, classNames: [String] = [], title: String? = nil,
+        xLabel: String? = nil, yLabel: String? = nil, width: Int = 640, height: Int = 480
+    ) {
         precondition(x.count == y.count, "scatter needs as many x as y values")
         precondition(labels == nil || labels!.count == x.count, "scatter needs one label per point")
-        self.x = x; self.y = y; self.labels = labels; self.classNames = classNames
-        self.title = title; self.xLabel = xLabel; self.yLabel = yLabel
-        self.width = width; self.height = height
+        self.x = x
+        self.y = y
+        self.labels = labels
+        self.classNames = classNames
+        self.title = title
+        self.xLabel = xLabel
+        self.yLabel = yLabel
+        self.width = width
+        self.height = height
     }
 
     /// From an N×2 row-major buffer (an embedding).
     public init(points: [Float], labels: [Int]? = nil, classNames: [String] = [], title: String? = nil) {
         precondition(points.count % 2 == 0, "points must be N×2")
         let n = points.count / 2
-        self.init(x: (0..<n).map { Double(points[2 * $0]) }, y: (0..<n).map { Double(points[2 * $0 + 1]) },
-                  labels: labels, classNames: classNames, title: title)
+        self.init(
+            x: (0..<n).map { Double(points[2 * $0]) }, y: (0..<n).map { Double(points[2 * $0 + 1]) },
+            labels: labels, classNames: classNames, title: title)
     }
 
     /// Class indices that appear in the legend, in order.
@@ -46,13 +55,16 @@ public struct ScatterPlot: Sendable {
         let classes = legendClasses
         let classCount = max((classes.max() ?? -1) + 1, classNames.count)
         let legendSize = 12
-        let legendWidth = classes.isEmpty ? 0.0
+        let legendWidth =
+            classes.isEmpty
+            ? 0.0
             : (classes.map { textWidth(name(ofClass: $0), size: legendSize) }.max() ?? 0) + 34
         let top = title == nil ? 16.0 : 34.0
-        let frame = PlotFrame(x: 52, y: top + (yLabel == nil ? 0 : 14),
-                              width: max(Double(width) - 52 - 16 - legendWidth, 10),
-                              height: max(Double(height) - top - (yLabel == nil ? 0 : 14) - (xLabel == nil ? 30 : 46), 10),
-                              xRange: PlotFrame.paddedRange(x), yRange: PlotFrame.paddedRange(y))
+        let frame = PlotFrame(
+            x: 52, y: top + (yLabel == nil ? 0 : 14),
+            width: max(Double(width) - 52 - 16 - legendWidth, 10),
+            height: max(Double(height) - top - (yLabel == nil ? 0 : 14) - (xLabel == nil ? 30 : 46), 10),
+            xRange: PlotFrame.paddedRange(x), yRange: PlotFrame.paddedRange(y))
         frame.drawAxes(into: &d, xLabel: xLabel, yLabel: yLabel, title: title)
         let n = x.count
         let radius = n <= 500 ? 3.5 : n <= 5000 ? 2.5 : 1.8

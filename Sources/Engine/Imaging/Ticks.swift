@@ -14,7 +14,9 @@ enum Ticks {
         let end = hi + step * 1e-9
         while v <= end && values.count < 100 {
             values.append(abs(v) < step * 1e-9 ? 0 : v)
-            v += step
+            let next = v + step
+            if next == v { break }  // the step is below the values' precision (a range like 1e10 … 1e10 + 1e-6)
+            v = next
         }
         return (values, step)
     }
@@ -86,10 +88,15 @@ struct PlotFrame {
             d.add(.polyline(points: [(x - 4, p), (x, p)], color: ink, width: 1))
             d.add(.text(Ticks.label(v, step: yt.step), x: x - 7, y: p + 4, size: 11, color: ink, anchor: .end))
         }
-        if let xLabel { d.add(.text(xLabel, x: x + width / 2, y: y + height + 36, size: 12, color: ink, anchor: .middle)) }
+        if let xLabel {
+            d.add(.text(xLabel, x: x + width / 2, y: y + height + 36, size: 12, color: ink, anchor: .middle))
+        }
         if let yLabel { d.add(.text(yLabel, x: x, y: y - 8, size: 12, color: ink, anchor: .start)) }
         if let title {
-            d.add(.text(title, x: x + width / 2, y: y - (yLabel == nil ? 10 : 26), size: 14, color: .black, anchor: .middle))
+            d.add(
+                .text(
+                    title, x: x + width / 2, y: y - (yLabel == nil ? 10 : 26), size: 14, color: .black, anchor: .middle)
+            )
         }
     }
 }

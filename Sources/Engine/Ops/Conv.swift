@@ -157,6 +157,7 @@ public struct Conv: Operator {
         if wantW { dw = dwStore }
         return [dx, dw, db]
     }
+    public var backwardReadsOutputs: Bool { false }
 }
 
 /// y[n, c, …] += bias[c] for a tensor laid out [N, C, spatial…].

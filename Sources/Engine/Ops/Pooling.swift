@@ -100,6 +100,7 @@ public struct MaxPool: Operator {
         }
         return [dx]
     }
+    public var backwardReadsOutputs: Bool { false }
 }
 
 /// Mean over each window (ONNX AveragePool / PyTorch AvgPool2d). The divisor is the window's size clipped
@@ -176,11 +177,11 @@ public struct AveragePool: Operator {
     }
 
     public func backward(_ c: BackwardContext) throws -> [Tensor?] {
-        let x = try c.input(0)
-        let w = try window(x.shape)
+        let xShape = try c.inputShape(0)
+        let w = try window(xShape)
         let table = cells(w)
-        let planes = x.shape[0] * x.shape[1], planeIn = w.inH * w.inW, planeOut = w.outH * w.outW
-        var dx = Tensor.zeros(x.shape)
+        let planes = xShape[0] * xShape[1], planeIn = w.inH * w.inW, planeOut = w.outH * w.outW
+        var dx = Tensor.zeros(xShape)
         c.outputGradient().withUnsafeBufferPointer { gs in
             dx.withUnsafeMutableBufferPointer { dxs in
                 for p in 0..<planes {
@@ -194,6 +195,8 @@ public struct AveragePool: Operator {
         }
         return [dx]
     }
+    public func backwardReadsInput(_ i: Int) -> Bool { false }
+    public var backwardReadsOutputs: Bool { false }
 }
 
 /// Mean over all spatial axes: [N, C, d1, …] → [N, C, 1, …].
@@ -226,9 +229,9 @@ public struct GlobalAveragePool: Operator {
     }
 
     public func backward(_ c: BackwardContext) throws -> [Tensor?] {
-        let x = try c.input(0)
-        let planes = x.shape[0] * x.shape[1], plane = x.count / Swift.max(planes, 1)
-        var dx = Tensor(uninitializedShape: x.shape)
+        let xShape = try c.inputShape(0)
+        let planes = xShape[0] * xShape[1], plane = Tensor.count(of: xShape) / Swift.max(planes, 1)
+        var dx = Tensor(uninitializedShape: xShape)
         c.outputGradient().withUnsafeBufferPointer { gs in
             dx.withUnsafeMutableBufferPointer { dxs in
                 for p in 0..<planes {
@@ -238,4 +241,6 @@ public struct GlobalAveragePool: Operator {
         }
         return [dx]
     }
+    public func backwardReadsInput(_ i: Int) -> Bool { false }
+    public var backwardReadsOutputs: Bool { false }
 }

@@ -77,7 +77,11 @@ def knn_accuracy(emb, labels, k=5, folds=5):
         d = sq[s:s + 2048, None] + sq[None, :] - 2 * e[s:s + 2048] @ e.T
         same = fold[s:s + 2048, None] == fold[None, :]
         d[same] = np.inf
-        nn = np.argsort(d, axis=1, kind="stable")[:, :k]
+        part = np.argpartition(d, k, axis=1)[:, :k]
+        pd = np.take_along_axis(d, part, 1)
+        # order by (distance, index) like the Swift side
+        o = np.lexsort((part, pd), axis=1) if False else np.array([np.lexsort((pr, dr)) for pr, dr in zip(part, pd)])
+        nn = np.take_along_axis(part, o, 1)
         votes = labels[nn]
         for r in range(len(votes)):
             counts = np.bincount(votes[r], minlength=10)

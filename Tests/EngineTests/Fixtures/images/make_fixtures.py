@@ -48,19 +48,39 @@ import zlib, struct
 def write_png16(path, arr):
     """A minimal 16-bit PNG writer (gray for 2-D arrays, RGB for H x W x 3), no gAMA chunk."""
     h, w = arr.shape[:2]
-    colour_type = 2 if arr.ndim == 3 else 0
+    colour_type = {2: 0, 3: {3: 2, 4: 6}.get(arr.shape[-1], 0)}[arr.ndim]
     def chunk(tag, data):
         return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xffffffff)
     raw = b"".join(b"\x00" + arr[y].astype(">u2").tobytes() for y in range(h))
     png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, colour_type, 0, 0, 0))
     png += chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
     open(path, "wb").write(png)
+def write_png8_gamma(path, arr, gamma):
+    """8-bit gray PNG with a gAMA chunk: readers that colour-manage would change the values; PIL does not."""
+    h, w = arr.shape
+    def chunk(tag, data):
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xffffffff)
+    raw = b"".join(b"\x00" + arr[y].tobytes() for y in range(h))
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+    png += chunk(b"gAMA", struct.pack(">I", int(gamma * 100000)))
+    png += chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+    open(path, "wb").write(png)
+
 g16 = rng.integers(0, 65536, (3, 4), dtype=np.uint16)
 write_png16("gray16.png", g16)
 ref["gray16"] = {"shape": [3, 4, 1], "pixels": values(g16 / 65535)}
 rgb16 = rng.integers(0, 65536, (2, 3, 3), dtype=np.uint16)
 write_png16("rgb16.png", rgb16)
 ref["rgb16"] = {"shape": [2, 3, 3], "pixels": values(rgb16 / 65535)}
+
+rgba16 = rng.integers(0, 65536, (3, 2, 4), dtype=np.uint16)
+write_png16("rgba16.png", rgba16)
+a = rgba16[..., 3:4] / 65535
+ref["rgba16"] = {"shape": [3, 2, 3], "pixels": values(rgba16[..., :3] / 65535 * a + (1 - a))}
+
+# gAMA 1.0 on 8-bit gray: stored values expected, as PIL reads them (checked below).
+write_png8_gamma("gray8_gamma1.png", gray, 1.0)
+assert (np.asarray(Image.open("gray8_gamma1.png")) == gray).all()
 
 # 1-bit gray.
 bits = rng.integers(0, 2, (5, 9), dtype=np.uint8).astype(bool)
@@ -105,6 +125,26 @@ for name in ["viridis", "magma", "inferno", "plasma", "gray", "RdBu_r", "RdBu", 
     cm = matplotlib.colormaps[name]
     cmaps[name] = {"x": xs, "rgb": values(np.asarray(cm(np.array(xs)))[:, :3])}
 ref["colormaps"] = cmaps
+
+# Real files from python3-skimage, summarised (channel means and a few pixels) to keep this file small.
+# RGBA is composited onto white in float: c*a + (1 - a).
+skdata = "/usr/lib/python3/dist-packages/skimage/data/"
+samples = {}
+points = [(0, 0), (5, 7), (100, 50), (150, 200), (-1, -1)]  # clipped to the image; -1 is the last row/column
+for name in ["logo.png", "horse.png", "green_palette.png", "camera.png", "astronaut.png", "hubble_deep_field.jpg",
+             "checker_bilevel.png"]:
+    im = Image.open(skdata + name)
+    if im.mode in ("RGBA", "LA") or (im.mode == "P" and "transparency" in im.info):
+        arr = np.asarray(im.convert("RGBA")).astype(np.float64) / 255
+        arr = arr[..., :3] * arr[..., 3:4] + (1 - arr[..., 3:4])
+    elif im.mode in ("L", "1"):
+        arr = np.asarray(im.convert("L")).astype(np.float64)[..., None] / 255
+    else:
+        arr = np.asarray(im.convert("RGB")).astype(np.float64) / 255
+    samples[name] = {"shape": list(arr.shape), "mean": values(arr.reshape(-1, arr.shape[2]).mean(axis=0)),
+                     "pixels": values(np.stack([arr[min(y, arr.shape[0] - 1), min(x, arr.shape[1] - 1)]
+                                                for (y, x) in points]))}
+ref["samples"] = samples
 
 json.dump(ref, open("reference.json", "w"), indent=None, separators=(",", ":"))
 print("ok", list(ref))

@@ -1,0 +1,115 @@
+import Foundation
+
+/// Occlusion sensitivity (Zeiler & Fergus 2014) with Captum's `Occlusion` definition: a window slides over
+/// the image (across all channels) starting at multiples of the stride, with ⌈(D − w)/s⌉ + 1 positions per
+/// axis (the last windows are clipped at the border); each input element gets the mean, over the windows
+/// covering it, of score(original) − score(occluded).
+public struct OcclusionSettings: Sendable {
+    public var window: (height: Int, width: Int)
+    public var stride: (height: Int, width: Int)
+    /// The value written into the window, one per channel (in the model's input space).
+    public var fill: [Float]
+    public var score: ScoreKind
+    /// Occluded copies evaluated per forward pass; the result does not depend on it.
+    public var batchSize: Int
+    public init(window: (Int, Int), stride: (Int, Int), fill: [Float], score: ScoreKind = .probability,
+                batchSize: Int = 64) {
+        self.window = (window.0, window.1)
+        self.stride = (stride.0, stride.1)
+        self.fill = fill
+        self.score = score
+        self.batchSize = batchSize
+    }
+}
+
+/// The result of an occlusion run.
+public struct OcclusionResult: Sendable {
+    /// `[N, C, H, W]`, Captum's attribution (identical across channels, since windows span them all).
+    public var attributions: Tensor
+    /// `[N, H, W]`: the heat map drawn (channel 0 of `attributions`).
+    public var map: Tensor
+    public var targets: [Int]
+    /// The unoccluded score of each row's target.
+    public var baseScores: [Float]
+}
+
+extension Model {
+    public func occlusion(_ input: Tensor, target: Int? = nil, settings: OcclusionSettings,
+                          interruption: Interruption? = nil,
+                          progress: ((Int, Int) -> Void)? = nil) throws -> OcclusionResult {
+        guard input.rank == 4 else { throw ExperimentError("occlusion needs an [N, C, H, W] input, got \(input.shape)") }
+        let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let (wh, ww) = settings.window
+        let (sh, sw) = settings.stride
+        guard wh >= 1, ww >= 1, wh <= h, ww <= w else {
+            throw ExperimentError("patch \(wh)×\(ww) must fit the \(h)×\(w) input")
+        }
+        guard sh >= 1, sw >= 1 else { throw ExperimentError("stride must be at least 1") }
+        guard settings.fill.count == 1 || settings.fill.count == c else {
+            throw ExperimentError("fill has \(settings.fill.count) values; the input has \(c) channels")
+        }
+        let rowsOfWindows = Int((Double(h - wh) / Double(sh)).rounded(.up)) + 1
+        let colsOfWindows = Int((Double(w - ww) / Double(sw)).rounded(.up)) + 1
+        let positions = rowsOfWindows * colsOfWindows
+
+        let logits = try outputLogits(input, interruption: interruption)
+        let targets = try resolveTargets(target, logits: logits)
+        let base = scores(of: logits, targets: targets, kind: settings.score)
+
+        let plane = h * w
+        let rowCount = c * plane
+        var total = [Double](repeating: 0, count: n * plane)
+        var covered = [Int](repeating: 0, count: plane)
+        for p in 0..<positions {
+            let (y0, x0) = ((p / colsOfWindows) * sh, (p % colsOfWindows) * sw)
+            for y in y0..<min(h, y0 + wh) { for x in x0..<min(w, x0 + ww) { covered[y * w + x] += 1 } }
+        }
+
+        let jobs = n * positions
+        var done = 0
+        while done < jobs {
+            try interruption?.check()
+            let b = min(settings.batchSize, jobs - done)
+            var batch = Tensor.zeros([b, c, h, w])
+            batch.withUnsafeMutableBufferPointer { out in
+                input.withUnsafeBufferPointer { x in
+                    for s in 0..<b {
+                        let (row, p) = ((done + s) / positions, (done + s) % positions)
+                        let dst = s * rowCount
+                        for i in 0..<rowCount { out[dst + i] = x[row * rowCount + i] }
+                        let (y0, x0) = ((p / colsOfWindows) * sh, (p % colsOfWindows) * sw)
+                        for ch in 0..<c {
+                            let value = settings.fill.count == 1 ? settings.fill[0] : settings.fill[ch]
+                            for y in y0..<min(h, y0 + wh) {
+                                for xx in x0..<min(w, x0 + ww) { out[dst + ch * plane + y * w + xx] = value }
+                            }
+                        }
+                    }
+                }
+            }
+            let occludedLogits = try outputLogits(batch, interruption: interruption)
+            let rowsOfBatch = (0..<b).map { (done + $0) / positions }
+            let occluded = scores(of: occludedLogits, targets: rowsOfBatch.map { targets[$0] }, kind: settings.score)
+            for s in 0..<b {
+                let (row, p) = ((done + s) / positions, (done + s) % positions)
+                let drop = Double(base[row] - occluded[s])
+                let (y0, x0) = ((p / colsOfWindows) * sh, (p % colsOfWindows) * sw)
+                for y in y0..<min(h, y0 + wh) { for x in x0..<min(w, x0 + ww) { total[row * plane + y * w + x] += drop } }
+            }
+            done += b
+            progress?(done, jobs)
+        }
+
+        var map = Tensor.zeros([n, h, w])
+        map.withUnsafeMutableBufferPointer { m in
+            for row in 0..<n { for i in 0..<plane { m[row * plane + i] = Float(total[row * plane + i] / Double(covered[i])) } }
+        }
+        var attributions = Tensor.zeros([n, c, h, w])
+        attributions.withUnsafeMutableBufferPointer { a in
+            map.withUnsafeBufferPointer { m in
+                for row in 0..<n { for ch in 0..<c { for i in 0..<plane { a[(row * c + ch) * plane + i] = m[row * plane + i] } } }
+            }
+        }
+        return OcclusionResult(attributions: attributions, map: map, targets: targets, baseScores: base)
+    }
+}

@@ -1,0 +1,192 @@
+import Foundation
+
+/// The gradient-based attribution methods of lecture 12 and their follow-ups.
+public enum SaliencyMethod: String, Sendable, CaseIterable {
+    /// Simonyan et al. (2014): max over channels of |∂score/∂x|.
+    case vanilla
+    /// Springenberg et al. (2015): gradients through rectifiers that pass only positive signal both ways.
+    case guided
+    /// Smilkov et al. (2017): the mean vanilla |gradient| over noisy copies of the input.
+    case smoothgrad
+    /// Sundararajan et al. (2017): path integral of gradients from a baseline (Riemann trapezoid rule).
+    case integrated
+}
+
+/// Settings of the noisy and path methods; defaults follow the papers and Captum.
+public struct SaliencyOptions: Sendable {
+    /// SmoothGrad: number of noisy samples.
+    public var samples: Int = 25
+    /// SmoothGrad: noise standard deviation as a fraction of the input's range (max − min), 0.15 in the paper.
+    public var noise: Float = 0.15
+    /// Integrated gradients: number of points on the path.
+    public var steps: Int = 50
+    /// Integrated gradients: the baseline in the model's input space (zeros when nil).
+    public var baseline: Tensor? = nil
+    /// Seed for SmoothGrad's noise.
+    public var seed: UInt64 = 0
+    /// How many path points or noisy samples go through the network at once.
+    public var batchSize: Int = 32
+    public init() {}
+}
+
+/// An attribution for a batch: per-channel values as Captum returns them and the 2-D map that is drawn.
+public struct Attribution: Sendable {
+    /// `[N, C, H, W]`: Captum's `Saliency(abs)`, `GuidedBackprop`, `NoiseTunnel(Saliency)`,
+    /// `IntegratedGradients(method="riemann_trapezoid")` outputs.
+    public var attributions: Tensor
+    /// `[N, H, W]`: what the figure shows (max over channels of |attribution|).
+    public var map: Tensor
+    /// The class explained in each row and its probability.
+    public var targets: [Int]
+    public var probabilities: [Float]
+    /// `[N, K]` logits of the unmodified input.
+    public var logits: Tensor
+}
+
+extension Model {
+    /// Attribution of `targets` (default: top class per row) for a batch `[N, C, H, W]` in input space.
+    /// Throws `Interrupted` between network evaluations when `interruption` is set.
+    public func saliency(_ input: Tensor, target: Int? = nil, method: SaliencyMethod,
+                         options: SaliencyOptions = SaliencyOptions(),
+                         interruption: Interruption? = nil,
+                         progress: ((Int, Int) -> Void)? = nil) throws -> Attribution {
+        let logits = try outputLogits(input, interruption: interruption)
+        let targets = try resolveTargets(target, logits: logits)
+        let attributions: Tensor
+        switch method {
+        case .vanilla:
+            attributions = try scoreGradient(input, targets: targets, interruption: interruption).gradient.map(abs)
+        case .guided:
+            attributions = try scoreGradient(input, targets: targets, rule: .guided, interruption: interruption).gradient
+        case .smoothgrad:
+            attributions = try smoothGrad(input, targets: targets, options: options, interruption: interruption,
+                                          progress: progress)
+        case .integrated:
+            attributions = try integratedGradients(input, targets: targets, options: options,
+                                                   interruption: interruption, progress: progress)
+        }
+        let probabilities = scores(of: logits, targets: targets, kind: .probability)
+        return Attribution(attributions: attributions, map: maxAbsOverChannels(attributions), targets: targets,
+                           probabilities: probabilities, logits: logits)
+    }
+
+    /// Mean of |∇| over `samples` noisy copies x + 𝒩(0, (noise·(max−min))²), per input row.
+    func smoothGrad(_ input: Tensor, targets: [Int], options: SaliencyOptions, interruption: Interruption?,
+                    progress: ((Int, Int) -> Void)?) throws -> Tensor {
+        guard options.samples >= 1 else { throw ExperimentError("samples must be at least 1") }
+        let n = input.shape[0]
+        let rowShape = Array(input.shape.dropFirst())
+        let rowCount = input.count / max(1, n)
+        var generator = SeededGenerator(seed: options.seed)
+        var total = Tensor.zeros(input.shape)
+        for row in 0..<n {
+            let x = try input.slice(axis: 0, row..<(row + 1))
+            let sigma = options.noise * (x.max() - x.min())
+            var done = 0
+            while done < options.samples {
+                let b = min(options.batchSize, options.samples - done)
+                var batch = Tensor.zeros([b] + rowShape)
+                batch.withUnsafeMutableBufferPointer { out in
+                    x.withUnsafeBufferPointer { src in
+                        for s in 0..<b { for i in 0..<rowCount { out[s * rowCount + i] = src[i] + sigma * generator.nextNormal() } }
+                    }
+                }
+                let g = try scoreGradient(batch, targets: Array(repeating: targets[row], count: b),
+                                          interruption: interruption).gradient
+                total.withUnsafeMutableBufferPointer { t in
+                    g.withUnsafeBufferPointer { gb in
+                        for s in 0..<b { for i in 0..<rowCount { t[row * rowCount + i] += abs(gb[s * rowCount + i]) } }
+                    }
+                }
+                done += b
+                progress?(row * options.samples + done, n * options.samples)
+            }
+        }
+        return total / Float(options.samples)
+    }
+
+    /// (x − x₀) · Σᵢ wᵢ ∇score(x₀ + αᵢ(x − x₀)) with Captum's `riemann_trapezoid` points and weights.
+    func integratedGradients(_ input: Tensor, targets: [Int], options: SaliencyOptions, interruption: Interruption?,
+                             progress: ((Int, Int) -> Void)?) throws -> Tensor {
+        let m = options.steps
+        guard m >= 2 else { throw ExperimentError("steps must be at least 2 for the trapezoid rule") }
+        let n = input.shape[0]
+        let rowShape = Array(input.shape.dropFirst())
+        let rowCount = input.count / max(1, n)
+        let baseline = options.baseline ?? Tensor.zeros(input.shape)
+        guard baseline.count == input.count || baseline.count == rowCount else {
+            throw ExperimentError("baseline has shape \(baseline.shape); the input is \(input.shape)")
+        }
+        let (alphas, weights) = trapezoidRule(points: m)
+        var result = Tensor.zeros(input.shape)
+        for row in 0..<n {
+            let baseOffset = baseline.count == rowCount ? 0 : row * rowCount
+            var accumulated = [Float](repeating: 0, count: rowCount)
+            var done = 0
+            while done < m {
+                let b = min(options.batchSize, m - done)
+                var batch = Tensor.zeros([b] + rowShape)
+                batch.withUnsafeMutableBufferPointer { out in
+                    input.withUnsafeBufferPointer { x in
+                        baseline.withUnsafeBufferPointer { x0 in
+                            for s in 0..<b {
+                                let a = alphas[done + s]
+                                for i in 0..<rowCount {
+                                    let start = x0[baseOffset + i]
+                                    out[s * rowCount + i] = start + a * (x[row * rowCount + i] - start)
+                                }
+                            }
+                        }
+                    }
+                }
+                let g = try scoreGradient(batch, targets: Array(repeating: targets[row], count: b),
+                                          interruption: interruption).gradient
+                g.withUnsafeBufferPointer { gb in
+                    for s in 0..<b {
+                        let w = weights[done + s]
+                        for i in 0..<rowCount { accumulated[i] += w * gb[s * rowCount + i] }
+                    }
+                }
+                done += b
+                progress?(row * m + done, n * m)
+            }
+            result.withUnsafeMutableBufferPointer { r in
+                input.withUnsafeBufferPointer { x in
+                    baseline.withUnsafeBufferPointer { x0 in
+                        for i in 0..<rowCount {
+                            r[row * rowCount + i] = (x[row * rowCount + i] - x0[baseOffset + i]) * accumulated[i]
+                        }
+                    }
+                }
+            }
+        }
+        return result
+    }
+}
+
+/// Captum's riemann_trapezoid exactly: α = linspace(0, 1, m) and step sizes 1/m halved at both ends
+/// (Captum's steps sum to (m − ½·2)/m, not 1; we match its numbers rather than "fix" them).
+func trapezoidRule(points m: Int) -> (alphas: [Float], weights: [Float]) {
+    let alphas = (0..<m).map { Float(Double($0) / Double(m - 1)) }
+    let step = 1 / Float(m)
+    let weights = (0..<m).map { i in (i == 0 || i == m - 1) ? step / 2 : step }
+    return (alphas, weights)
+}
+
+/// `[N, C, H, W]` → `[N, H, W]`: the largest |value| over channels (Simonyan et al.'s map).
+public func maxAbsOverChannels(_ t: Tensor) -> Tensor {
+    guard t.rank == 4 else { return t.map(abs) }
+    let (n, c, h, w) = (t.shape[0], t.shape[1], t.shape[2], t.shape[3])
+    var out = Tensor.zeros([n, h, w])
+    out.withUnsafeMutableBufferPointer { o in
+        t.withUnsafeBufferPointer { x in
+            for b in 0..<n {
+                for ch in 0..<c {
+                    let base = (b * c + ch) * h * w
+                    for i in 0..<(h * w) { o[b * h * w + i] = max(o[b * h * w + i], abs(x[base + i])) }
+                }
+            }
+        }
+    }
+    return out
+}

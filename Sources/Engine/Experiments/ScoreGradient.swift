@@ -1,0 +1,119 @@
+import Foundation
+
+/// Which scalar of a classifier an attribution explains.
+public enum ScoreKind: String, Sendable, CaseIterable {
+    /// The unnormalised class score (what Simonyan et al. and CS231n differentiate).
+    case logit
+    /// The softmax probability (what Zeiler & Fergus's occlusion measures).
+    case probability = "prob"
+}
+
+/// Errors of the experiments: a bad layer, target or argument found before any work is done.
+public struct ExperimentError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+extension Model {
+    /// Logits for a batch already in the model's input space ([N, C, H, W], normalised).
+    public func outputLogits(_ input: Tensor, interruption: Interruption? = nil) throws -> Tensor {
+        let values = try graph.run([self.input: input], fetch: [output], interruption: interruption)
+        guard let logits = values[output] else { throw GraphError("model \(name) computed no output") }
+        return logits.rank == 2 ? logits : logits.reshaped([logits.shape[0], logits.count / max(1, logits.shape[0])])
+    }
+
+    /// The class each row explains: `target` when given (checked against the number of classes), else the
+    /// row's top prediction.
+    public func resolveTargets(_ target: Int?, logits: Tensor) throws -> [Int] {
+        let classes = logits.shape.last ?? 0
+        if let target {
+            guard (0..<classes).contains(target) else {
+                throw ExperimentError("target \(target) is out of range: the model has \(classes) classes (0…\(classes - 1))")
+            }
+            return Array(repeating: target, count: logits.shape[0])
+        }
+        return logits.argmaxLastAxis()
+    }
+
+    /// Forward and backward for a batch: the gradient of Σₙ score[n, targets[n]] with respect to the input.
+    /// Rows do not interact, so each row of the gradient is that row's own d score / d input.
+    ///
+    /// - Parameters:
+    ///   - input: `[N, C, H, W]` in the model's input space.
+    ///   - rule: the backward rule applied to every rectifier (guided backprop uses `.guided`).
+    ///   - capture: layers whose activation and arriving gradient to return too (Grad-CAM).
+    /// - Returns: logits `[N, K]`, the input gradient `[N, C, H, W]`, and the captured layers.
+    public func scoreGradient(_ input: Tensor, targets: [Int], score: ScoreKind = .logit,
+                              rule: ReluBackwardRule = .plain, capture: [String] = [],
+                              interruption: Interruption? = nil) throws -> ScoreGradient {
+        let pass = try graph.forward([self.input: input], interruption: interruption)
+        guard let raw = pass[output] else { throw GraphError("model \(name) computed no output") }
+        let classes = raw.count / max(1, raw.shape[0])
+        let logits = raw.reshaped([raw.shape[0], classes])
+        let seed = Model.scoreSeed(logits: logits, targets: targets, score: score).reshaped(raw.shape)
+        let gradients = try pass.backward(seeds: [output: seed], rule: rule, inputs: true, capture: capture,
+                                          interruption: interruption)
+        guard let inputGradient = gradients[self.input] else { throw GraphError("no gradient reached the input") }
+        var layers: [String: (activation: Tensor, gradient: Tensor)] = [:]
+        for name in capture {
+            guard let a = pass[name], let g = gradients[name] else { throw GraphError("layer '\(name)' was not computed") }
+            layers[name] = (a, g)
+        }
+        return ScoreGradient(logits: logits, gradient: inputGradient, layers: layers)
+    }
+
+    /// d score[n, t_n] / d logits: one-hot for logits; p_t (e_t − p) for probabilities.
+    static func scoreSeed(logits: Tensor, targets: [Int], score: ScoreKind) -> Tensor {
+        let (rows, classes) = (logits.shape[0], logits.shape[1])
+        var seed = Tensor.zeros([rows, classes])
+        let probabilities = score == .probability ? softmaxRows(logits) : logits
+        seed.withUnsafeMutableBufferPointer { s in
+            probabilities.withUnsafeBufferPointer { p in
+                for n in 0..<rows {
+                    let t = targets[n]
+                    switch score {
+                    case .logit:
+                        s[n * classes + t] = 1
+                    case .probability:
+                        let pt = p[n * classes + t]
+                        for k in 0..<classes { s[n * classes + k] = pt * ((k == t ? 1 : 0) - p[n * classes + k]) }
+                    }
+                }
+            }
+        }
+        return seed
+    }
+}
+
+/// The result of `Model.scoreGradient`.
+public struct ScoreGradient: Sendable {
+    public var logits: Tensor
+    public var gradient: Tensor
+    public var layers: [String: (activation: Tensor, gradient: Tensor)]
+}
+
+/// Row-wise softmax of `[N, K]` logits, computed stably in Double.
+public func softmaxRows(_ logits: Tensor) -> Tensor {
+    let (rows, classes) = (logits.shape[0], logits.count / max(1, logits.shape[0]))
+    var out = Tensor.zeros([rows, classes])
+    out.withUnsafeMutableBufferPointer { o in
+        logits.withUnsafeBufferPointer { x in
+            for n in 0..<rows {
+                var top = -Float.infinity
+                for k in 0..<classes { top = max(top, x[n * classes + k]) }
+                var total = 0.0
+                for k in 0..<classes { total += exp(Double(x[n * classes + k] - top)) }
+                for k in 0..<classes { o[n * classes + k] = Float(exp(Double(x[n * classes + k] - top)) / total) }
+            }
+        }
+    }
+    return out
+}
+
+/// The chosen score of each row: logits[n, t] or softmax(logits)[n, t].
+func scores(of logits: Tensor, targets: [Int], kind: ScoreKind) -> [Float] {
+    let classes = logits.shape[1]
+    let source = kind == .probability ? softmaxRows(logits) : logits
+    return source.withUnsafeBufferPointer { p in targets.enumerated().map { p[$0.offset * classes + $0.element] } }
+}

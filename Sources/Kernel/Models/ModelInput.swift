@@ -1,0 +1,63 @@
+import Engine
+
+/// What a verb feeds a model: Images go through the model's own preprocessing (channels, size, mean/std);
+/// Tensors (C×H×W or N×C×H×W) are fed as they are; Datasets are batches of images.
+struct ModelInput {
+    /// `[N, C, H, W]` in the model's input space.
+    var tensor: Tensor
+    /// The pictures the input came from, in [0, 1] at the model's input size (for overlays), when known.
+    var pictures: [Image]
+    /// Whether `tensor` came from images (so results can be drawn over `pictures`).
+    var fromImages: Bool { !pictures.isEmpty }
+
+    /// Converts an argument to model input.
+    /// - Throws: `FoveaError` naming `parameter` when the value is not an image, tensor or dataset, or its
+    ///   shape doesn't fit the model.
+    static func make(_ value: Value, for model: Model, parameter: String, args: Arguments) throws -> ModelInput {
+        if let image = value.object(as: ImageValue.self)?.image {
+            let picture = fitted(image, to: model.preprocessing)
+            let batch = Tensor(shape: [1, picture.channels, picture.height, picture.width], data: picture.chwData())
+            return ModelInput(tensor: model.preprocessing.normalize(batch), pictures: [picture])
+        }
+        if let images = value.object(as: DatasetValue.self)?.dataset {
+            guard images.channels == model.preprocessing.channels else {
+                throw args.error(parameter, "the dataset has \(images.channels)-channel images; model \(model.name) takes \(model.preprocessing.channels)", kind: .shape)
+            }
+            let pictures = (0..<images.count).map { images.image($0) }
+            return ModelInput(tensor: model.preprocessing.normalize(images.tensor), pictures: pictures)
+        }
+        if let tensor = value.object(as: TensorValue.self)?.tensor {
+            let batch: Tensor
+            switch tensor.rank {
+            case 3: batch = tensor.reshaped([1] + tensor.shape)
+            case 4: batch = tensor
+            default:
+                throw args.error(parameter, "a tensor input must be C×H×W or N×C×H×W; this one is \(tensor.shape)", kind: .shape)
+            }
+            guard batch.shape[1] == model.preprocessing.channels else {
+                throw args.error(parameter, "the tensor has \(batch.shape[1]) channels; model \(model.name) takes \(model.preprocessing.channels)", kind: .shape)
+            }
+            return ModelInput(tensor: batch, pictures: [])
+        }
+        throw args.error(parameter, "\(parameter) must be an Image, a Tensor or a Dataset, not \(value.typeName)", kind: .type)
+    }
+
+    /// An image made to fit the model: channels converted, resized (shorter side) and centre-cropped to the
+    /// model's fixed input size when it has one.
+    static func fitted(_ image: Image, to p: Preprocessing) -> Image {
+        var picture = p.channels == 1 ? (image.channels == 1 ? image : image.toGray())
+            : (image.channels == 3 ? image : image.toRGB())
+        if let h = p.inputHeight, let w = p.inputWidth, picture.height != h || picture.width != w {
+            picture = picture.resized(shorterSide: max(h, w)).centerCropped(height: h, width: w)
+        }
+        return picture
+    }
+
+    /// The picture of row `n` as the model sees it (denormalised), for drawing results over.
+    func picture(_ n: Int, model: Model) throws -> Image {
+        if n < pictures.count { return pictures[n] }
+        let row = try tensor.slice(axis: 0, n..<(n + 1))
+        let shown = model.preprocessing.denormalize(row)
+        return Image(chw: shown.scalars, channels: shown.shape[1], height: shown.shape[2], width: shown.shape[3]).clamped()
+    }
+}
