@@ -104,7 +104,7 @@ public enum GridLayout {
             try split(p, upper, c0: mid, c1: c1, r0: r0, r1: r1, cols: cols, pieceSize: pieceSize, into: &cellOf)
         } else {
             try split(p, lower, c0: c0, c1: c1, r0: r0, r1: mid, cols: cols, pieceSize: pieceSize, into: &cellOf)
-            try split(p, upper, c0: c0, c1: c1, r0: mid, r1: r1, cols: cols, into: &cellOf)
+            try split(p, upper, c0: c0, c1: c1, r0: mid, r1: r1, cols: cols, pieceSize: pieceSize, into: &cellOf)
         }
     }
 
