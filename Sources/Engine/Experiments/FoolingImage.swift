@@ -14,9 +14,30 @@ public struct FoolingResult: Sendable {
 }
 
 extension Model {
+    /// A step of `pixels` in pixel units along the sign of `g` (an L∞ step; iterative FGSM), in input space.
+    func signedStep(_ g: Tensor, pixels: Float) -> Tensor {
+        let (c, plane) = (g.shape[1], g.shape[2] * g.shape[3])
+        var out = g
+        out.withUnsafeMutableBufferPointer { o in
+            for ch in 0..<c {
+                let s = pixels / preprocessing.std[preprocessing.std.count == 1 ? 0 : ch]
+                for i in (ch * plane)..<((ch + 1) * plane) { o[i] = o[i] > 0 ? s : (o[i] < 0 ? -s : 0) }
+            }
+        }
+        return out
+    }
+
+    /// CS231n's step length, 1 at 3×224×224, scaled by √(elements / 150,528) so a step changes each pixel by
+    /// about as much at any input size (a unit step on a 28×28 image would move pixels 14× further).
+    public static func foolingStep(elements: Int) -> Float {
+        Float((Double(elements) / 150_528).squareRoot())
+    }
+
     /// CS231n's loop: while argmax ≠ target, x += lr · ∇s_target / ‖∇s_target‖, at most `steps` times; the image
-    /// is kept in the valid pixel range when `clip` is set.
-    public func foolingImage(_ input: Tensor, target: Int, steps: Int = 100, learningRate: Float = 1,
+    /// is kept in the valid pixel range when `clip` is set. With `signed`, each step is instead lr (default 0.002,
+    /// in pixel units) along the sign of the gradient (iterative FGSM), which reaches the target with a much
+    /// smaller largest-pixel change.
+    public func foolingImage(_ input: Tensor, target: Int, steps: Int = 100, learningRate: Float? = nil, signed: Bool = false,
                              clip: Bool = true, interruption: Interruption? = nil,
                              progress: ProgressHandler? = nil) throws -> FoolingResult {
         guard input.rank == 4, input.shape[0] == 1 else {
@@ -27,6 +48,7 @@ extension Model {
             throw ExperimentError("target \(target) is out of range: the model has \(before.shape[1]) classes (0…\(before.shape[1] - 1))")
         }
         let (low, high) = preprocessing.validRange
+        let step = learningRate ?? (signed ? 0.002 : Model.foolingStep(elements: input.count))
         var x = input
         var logits = before
         var taken = 0
@@ -35,7 +57,11 @@ extension Model {
             let result = try scoreGradient(x, targets: [target])
             let norm = result.gradient.l2Norm
             guard norm > 0 else { break }
-            x.add(result.gradient, scaledBy: learningRate / norm)
+            if signed {
+                x.add(signedStep(result.gradient, pixels: step))
+            } else {
+                x.add(result.gradient, scaledBy: step / norm)
+            }
             if clip { x = x.clampedPerChannel(low: low, high: high) }
             logits = try outputLogits(x)
             taken += 1

@@ -174,10 +174,12 @@ public enum UnderstandingVerbs {
             AttributionVerbs.netParameter, AttributionVerbs.imageParameter,
             Parameter("target", .oneOf([.integer, .string]), doc: "the class to fool the model into"),
             Parameter("steps", .integer, default: .int(100), min: 1, max: 100000, doc: "at most this many steps"),
-            Parameter("lr", .number, default: .double(1), min: 0, doc: "step length along the normalised gradient"),
+            Parameter("method", .string, default: .string("sign"), choices: ["sign", "l2"],
+                      doc: "sign: steps of lr pixels along the gradient's sign (smallest largest-pixel change); l2: CS231n's steps along the normalised gradient"),
+            Parameter("lr", .number, default: Value.none, min: 0, doc: "step length (default: 0.002 pixels for sign; for l2, CS231n's 1 at 3×224×224 scaled by √(input size / 150528))"),
         ],
         returns: "Result",
-        doc: "Shows the original, the fooling image, their difference magnified 10× and the predictions before and after. `.values` is the fooling image (C×H×W, pixels).",
+        doc: "Shows the original, the fooling image, their difference magnified and the predictions before and after. `.values` is the fooling image (C×H×W, pixels).",
         example: "fool(net, data[0], \"Bag\")"
     ) { args, context in
         let net = try args.object("net", as: ModelValue.self).model
@@ -185,22 +187,23 @@ public enum UnderstandingVerbs {
         guard input.tensor.shape[0] == 1 else { throw args.error("img", "fool takes one image, not a batch of \(input.tensor.shape[0])") }
         guard let target = try Pictures.target(args, net) else { throw args.error("target", "fool needs a target class") }
         let progress = context.progress("fooling", total: try args.int("steps"))
-        let r = try net.foolingImage(input.tensor, target: target, steps: try args.int("steps"), learningRate: Float(try args.double("lr")),
+        let r = try net.foolingImage(input.tensor, target: target, steps: try args.int("steps"), learningRate: try args.optionalDouble("lr").map(Float.init), signed: try args.string("method") == "sign",
                                      interruption: context.interruption) { p in progress.step(p.step) }
         func picture(_ t: Tensor) -> Image {
             let shown = net.preprocessing.denormalize(t)
             return Image(chw: shown.scalars, channels: shown.shape[1], height: shown.shape[2], width: shown.shape[3]).clamped()
         }
         let (before, after) = (picture(r.original), picture(r.image))
-        let difference = zip(after.pixels, before.pixels).map { min(1, max(0, 0.5 + 10 * ($0 - $1))) }
         let linf = zip(after.pixels, before.pixels).map { abs($0 - $1) }.max() ?? 0
+        let magnify = linf > 0 ? 0.5 / linf : 1
+        let difference = zip(after.pixels, before.pixels).map { min(1, max(0, 0.5 + magnify * ($0 - $1))) }
         let p0 = softmaxRows(r.logitsBefore), p1 = softmaxRows(r.logitsAfter)
         let top0 = r.logitsBefore.argmaxLastAxis()[0], top1 = r.logitsAfter.argmaxLastAxis()[0]
         let panels: [Figure.Panel] = [
             .image(before, title: "original\n\(Pictures.label(net, top0, p0[0, top0]))"),
             .image(after, title: "fooling image\n\(Pictures.label(net, top1, p1[0, top1]))"),
             .image(Image(height: after.height, width: after.width, channels: after.channels, pixels: difference),
-                   title: "difference ×10\nL∞ \(String(format: "%.3f", linf))"),
+                   title: "difference ×\(String(format: "%.0f", magnify))\nL∞ \(String(format: "%.3f", linf))"),
         ]
         let title = r.succeeded ? "fooled into \(Pictures.label(net, target, nil)) in \(r.steps) steps" : "not fooled within \(r.steps) steps"
         return .object(ExperimentResult(verb: "fool", figure: Figure(panels: panels, columns: 3, title: title),
