@@ -1,6 +1,6 @@
-import Testing
-import TestSupport
 import Engine
+import TestSupport
+import Testing
 
 /// Finite-difference checks of Conv's backward for every attribute variant (input, weight and bias).
 @Suite struct GradientConvTests {
@@ -60,8 +60,11 @@ import Engine
                         for c in 0..<2 {
                             for kh in 0..<2 {
                                 for kw in 0..<3 {
-                                    let ih = oh * 2 - 1 + kh, iw = ow - 0 + kw * 2
-                                    if ih >= 0 && ih < 6 && iw >= 0 && iw < 5 { s += x[n, g * 2 + c, ih, iw] * w[m, c, kh, kw] }
+                                    let ih = oh * 2 - 1 + kh
+                                    let iw = ow - 0 + kw * 2
+                                    if ih >= 0 && ih < 6 && iw >= 0 && iw < 5 {
+                                        s += x[n, g * 2 + c, ih, iw] * w[m, c, kh, kw]
+                                    }
                                 }
                             }
                         }
@@ -74,29 +77,36 @@ import Engine
 
     @Test func weightGradientSkippedWhenNotNeeded() throws {
         let op = Conv(pads: [1, 1, 1, 1])
-        let x = TestSupport.randn([1, 2, 4, 4], seed: 1), w = TestSupport.randn([3, 2, 3, 3], seed: 2)
+        let x = TestSupport.randn([1, 2, 4, 4], seed: 1)
+        let w = TestSupport.randn([3, 2, 3, 3], seed: 2)
         let y = try op.forward([x, w, nil])[0]
-        let grads = try op.backward(BackwardContext(inputs: [x, w, nil], outputs: [y], outputGradients: [y],
-                                                    needsInputGradient: [true, false, false]))
+        let grads = try op.backward(
+            BackwardContext(
+                inputs: [x, w, nil], outputs: [y], outputGradients: [y],
+                needsInputGradient: [true, false, false]))
         #expect(grads[0] != nil)
         #expect(grads[1] == nil)
     }
 
     @Test func batchSplitAcrossCoresMatchesImageByImage() throws {
         let op = Conv(strides: [2, 2], pads: [1, 1, 1, 1], group: 2)
-        let x = TestSupport.randn([5, 4, 9, 9], seed: 1), w = TestSupport.randn([6, 2, 3, 3], seed: 2)
+        let x = TestSupport.randn([5, 4, 9, 9], seed: 1)
+        let w = TestSupport.randn([6, 2, 3, 3], seed: 2)
         let b = TestSupport.randn([6], seed: 3)
         let y = try op.forward([x, w, b])[0]
         let dy = TestSupport.randn(y.shape, seed: 4)
         func grads(_ x: Tensor, _ dy: Tensor) throws -> [Tensor?] {
-            try op.backward(BackwardContext(inputs: [x, w, b], outputs: [Tensor.zeros([0])], outputGradients: [dy],
-                                            needsInputGradient: [true, true, true], outputShapes: [dy.shape]))
+            try op.backward(
+                BackwardContext(
+                    inputs: [x, w, b], outputs: [Tensor.zeros([0])], outputGradients: [dy],
+                    needsInputGradient: [true, true, true], outputShapes: [dy.shape]))
         }
         let all = try grads(x, dy)
         #expect(try grads(x, dy)[1] == all[1])  // deterministic reduction order
         var dwSum = Tensor.zeros(w.shape)
         for n in 0..<5 {
-            let xn = try x.slice(axis: 0, n..<(n + 1)), dyn = try dy.slice(axis: 0, n..<(n + 1))
+            let xn = try x.slice(axis: 0, n..<(n + 1))
+            let dyn = try dy.slice(axis: 0, n..<(n + 1))
             #expect(try op.forward([xn, w, b])[0] == (try y.slice(axis: 0, n..<(n + 1))))
             let one = try grads(xn, dyn)
             #expect(one[0] == (try all[0]!.slice(axis: 0, n..<(n + 1))))
@@ -110,6 +120,8 @@ import Engine
         #expect(throws: ShapeError.self) {
             try op.forward([Tensor.zeros([1, 3, 4, 4]), Tensor.zeros([2, 1, 3, 3]), nil])
         }
-        #expect(throws: ShapeError.self) { try Conv().forward([Tensor.zeros([1, 1, 2, 2]), Tensor.zeros([1, 1, 3, 3])]) }
+        #expect(throws: ShapeError.self) {
+            try Conv().forward([Tensor.zeros([1, 1, 2, 2]), Tensor.zeros([1, 1, 3, 3])])
+        }
     }
 }

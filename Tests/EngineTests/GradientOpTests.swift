@@ -1,11 +1,13 @@
-import Testing
-import TestSupport
 import Engine
+import TestSupport
+import Testing
 
 /// Finite-difference checks for every non-convolutional op, with their attribute variants.
 @Suite struct GradientOpTests {
-    func expectGradient(_ op: any Operator, _ inputs: [Tensor?], wrt: [Int]? = nil, rule: ReluBackwardRule = .plain,
-                        eps: Float = 1e-2, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    func expectGradient(
+        _ op: any Operator, _ inputs: [Tensor?], wrt: [Int]? = nil, rule: ReluBackwardRule = .plain,
+        eps: Float = 1e-2, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let check = try GradientCheck.run(op, inputs: inputs, wrt: wrt, rule: rule, eps: eps)
         #expect(check.passed, "\(op.opType): \(check)", sourceLocation: sourceLocation)
         #expect(check.checked > 0, sourceLocation: sourceLocation)
@@ -33,7 +35,8 @@ import Engine
     }
 
     @Test(arguments: [
-        ([2, 3, 4], [2, 3, 4]), ([2, 3, 4], [4]), ([2, 1, 4], [3, 1]), ([1], [2, 3]), ([3, 1, 5], [1, 4, 1]), ([], [2, 2]),
+        ([2, 3, 4], [2, 3, 4]), ([2, 3, 4], [4]), ([2, 1, 4], [3, 1]), ([1], [2, 3]), ([3, 1, 5], [1, 4, 1]),
+        ([], [2, 2]),
     ])
     func broadcastingArithmetic(_ a: [Int], _ b: [Int]) throws {
         let x = TestSupport.randn(a, seed: 5)
@@ -45,7 +48,9 @@ import Engine
     func gemm(_ transA: Bool, _ transB: Bool) throws {
         let a = TestSupport.randn(transA ? [4, 3] : [3, 4], seed: 7)
         let b = TestSupport.randn(transB ? [5, 4] : [4, 5], seed: 8)
-        for c in [TestSupport.randn([5], seed: 9), TestSupport.randn([3, 5], seed: 10), TestSupport.randn([3, 1], seed: 11)] {
+        for c in [
+            TestSupport.randn([5], seed: 9), TestSupport.randn([3, 5], seed: 10), TestSupport.randn([3, 1], seed: 11),
+        ] {
             try expectGradient(Gemm(alpha: 0.7, beta: 1.3, transA: transA, transB: transB), [a, b, c])
         }
         try expectGradient(Gemm(transA: transA, transB: transB), [a, b, nil])
@@ -59,18 +64,22 @@ import Engine
         #expect(try Gemm(transB: true).forward([x, w, b])[0].scalars == [11, 22, 33])
     }
 
-    @Test(arguments: [([3, 4], [4, 5]), ([2, 3, 4], [4, 2]), ([2, 1, 3, 4], [3, 4, 2]), ([4], [4, 3]), ([2, 3, 4], [4])])
+    @Test(arguments: [
+        ([3, 4], [4, 5]), ([2, 3, 4], [4, 2]), ([2, 1, 3, 4], [3, 4, 2]), ([4], [4, 3]), ([2, 3, 4], [4]),
+    ])
     func matmul(_ a: [Int], _ b: [Int]) throws {
         try expectGradient(MatMul(), [TestSupport.randn(a, seed: 12), TestSupport.randn(b, seed: 13)])
     }
 
     @Test func batchNormalization() throws {
         let x = TestSupport.randn([2, 3, 4, 2], seed: 14)
-        let scale = TestSupport.randn([3], seed: 15), bias = TestSupport.randn([3], seed: 16)
+        let scale = TestSupport.randn([3], seed: 15)
+        let bias = TestSupport.randn([3], seed: 16)
         let mean = TestSupport.randn([3], seed: 17)
         let variance = Tensor.random([3], .uniform(low: 0.5, high: 2), seed: 18)
         try expectGradient(BatchNormalization(epsilon: 1e-3), [x, scale, bias, mean, variance], eps: 1e-3)
-        try expectGradient(BatchNormalization(), [TestSupport.randn([4, 3], seed: 19), scale, bias, mean, variance], eps: 1e-3)
+        try expectGradient(
+            BatchNormalization(), [TestSupport.randn([4, 3], seed: 19), scale, bias, mean, variance], eps: 1e-3)
     }
 
     @Test(arguments: [1, 2, 3, 5])
@@ -118,7 +127,8 @@ import Engine
         try expectGradient(Unsqueeze(), [x, Tensor(shape: [1], data: [1])], wrt: [0])
         try expectGradient(Squeeze(axes: [1]), [TestSupport.randn([2, 1, 3], seed: 24)])
         try expectGradient(Squeeze(), [TestSupport.randn([1, 2, 1, 3], seed: 25)])
-        try expectGradient(Concat(axis: 1), [x, TestSupport.randn([2, 2, 4], seed: 26), TestSupport.randn([2, 1, 4], seed: 27)])
+        try expectGradient(
+            Concat(axis: 1), [x, TestSupport.randn([2, 2, 4], seed: 26), TestSupport.randn([2, 1, 4], seed: 27)])
         try expectGradient(Concat(axis: -1), [x, TestSupport.randn([2, 3, 1], seed: 28)])
         #expect(try Reshape(shape: [0, -1]).forward([x])[0].shape == [2, 12])
         #expect(try Reshape(shape: [0, 0], allowZero: true).forward([Tensor.zeros([0, 3])])[0].shape == [0, 0])
@@ -142,8 +152,9 @@ import Engine
     func pad(_ mode: PadMode) throws {
         let x = TestSupport.randn([1, 2, 4, 5], seed: 30)
         try expectGradient(Pad(mode: mode, pads: [0, 0, 1, 2, 0, 0, 3, 1], value: 0.5), [x])
-        try expectGradient(Pad(mode: mode), [x, Tensor(shape: [4], data: [2, 1, 0, 3]), nil, Tensor(shape: [2], data: [2, 3])],
-                           wrt: [0])
+        try expectGradient(
+            Pad(mode: mode), [x, Tensor(shape: [4], data: [2, 1, 0, 3]), nil, Tensor(shape: [2], data: [2, 3])],
+            wrt: [0])
     }
 
     @Test func padValuesMatchNumPy() throws {
@@ -160,8 +171,9 @@ import Engine
         let labels = Tensor(shape: [4], data: [0, 4, 2, 2])
         try expectGradient(SoftmaxCrossEntropy(), [logits, labels], wrt: [0], eps: 1e-3)
         // F.cross_entropy(torch.tensor([[1., 2., 3.]]), torch.tensor([2])) = 0.40760596
-        let (loss, _) = try SoftmaxCrossEntropy.evaluate(logits: Tensor(shape: [1, 3], data: [1, 2, 3]),
-                                                         labels: Tensor(shape: [1], data: [2]))
+        let (loss, _) = try SoftmaxCrossEntropy.evaluate(
+            logits: Tensor(shape: [1, 3], data: [1, 2, 3]),
+            labels: Tensor(shape: [1], data: [2]))
         #expect(abs(loss - 0.40760596) < 1e-6)
         #expect(throws: ShapeError.self) {
             try SoftmaxCrossEntropy.evaluate(logits: logits, labels: Tensor(shape: [4], data: [0, 5, 1, 1]))

@@ -1,7 +1,7 @@
-import Foundation
-import Testing
-import TestSupport
 import Engine
+import Foundation
+import TestSupport
+import Testing
 
 /// torchvision architectures written node by node with seeded random weights, for timing the engine.
 /// Runs only with FOVEA_BENCH=1 (build with `-c release`); prints seconds per case.
@@ -11,19 +11,25 @@ enum BenchmarkNets {
         var seed: UInt64 = 100
         init(input: [Int?]) throws { graph = try Graph(inputs: [.init(name: "x", shape: input)]) }
 
-        func conv(_ name: String, _ input: String, _ cin: Int, _ cout: Int, k: Int, s: Int = 1, p: Int = 0) throws -> String {
+        func conv(_ name: String, _ input: String, _ cin: Int, _ cout: Int, k: Int, s: Int = 1, p: Int = 0) throws
+            -> String
+        {
             seed += 2
             let std = (2 / Float(cin * k * k)).squareRoot()
-            graph.addInitializer("\(name).weight", TestSupport.randn([cout, cin, k, k], seed: seed, std: std), trainable: true)
+            graph.addInitializer(
+                "\(name).weight", TestSupport.randn([cout, cin, k, k], seed: seed, std: std), trainable: true)
             graph.addInitializer("\(name).bias", TestSupport.randn([cout], seed: seed + 1, std: 0.01), trainable: true)
-            try graph.addNode(name, Conv(strides: [s, s], pads: [p, p, p, p]), inputs: [input, "\(name).weight", "\(name).bias"])
+            try graph.addNode(
+                name, Conv(strides: [s, s], pads: [p, p, p, p]), inputs: [input, "\(name).weight", "\(name).bias"])
             try graph.addNode("\(name).relu", Relu(), inputs: [name])
             return "\(name).relu"
         }
 
         func linear(_ name: String, _ input: String, _ cin: Int, _ cout: Int, relu: Bool) throws -> String {
             seed += 2
-            graph.addInitializer("\(name).weight", TestSupport.randn([cout, cin], seed: seed, std: (1 / Float(cin)).squareRoot()), trainable: true)
+            graph.addInitializer(
+                "\(name).weight", TestSupport.randn([cout, cin], seed: seed, std: (1 / Float(cin)).squareRoot()),
+                trainable: true)
             graph.addInitializer("\(name).bias", TestSupport.randn([cout], seed: seed + 1, std: 0.01), trainable: true)
             try graph.addNode(name, Gemm(transB: true), inputs: [input, "\(name).weight", "\(name).bias"])
             if !relu { return name }
@@ -50,11 +56,16 @@ enum BenchmarkNets {
             x = "features.\(i).cat"
             channels = 2 * e
         }
-        try fire(3, 16, 64); try fire(4, 16, 64)
+        try fire(3, 16, 64)
+        try fire(4, 16, 64)
         x = try b.maxPool("features.5", x, k: 3, s: 2, ceil: true)
-        try fire(6, 32, 128); try fire(7, 32, 128)
+        try fire(6, 32, 128)
+        try fire(7, 32, 128)
         x = try b.maxPool("features.8", x, k: 3, s: 2, ceil: true)
-        try fire(9, 48, 192); try fire(10, 48, 192); try fire(11, 64, 256); try fire(12, 64, 256)
+        try fire(9, 48, 192)
+        try fire(10, 48, 192)
+        try fire(11, 64, 256)
+        try fire(12, 64, 256)
         x = try b.conv("classifier.1", x, 512, 1000, k: 1)
         try b.graph.addNode("pool", GlobalAveragePool(), inputs: [x])
         try b.graph.addNode("logits", Flatten(axis: 1), inputs: ["pool"])
@@ -64,7 +75,9 @@ enum BenchmarkNets {
 
     static func vgg16() throws -> Graph {
         let b = try Builder(input: [nil, 3, 224, 224])
-        var x = "x", channels = 3, index = 0
+        var x = "x"
+        var channels = 3
+        var index = 0
         for v in [64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512, 0] {
             if v == 0 {
                 x = try b.maxPool("features.\(index)", x, k: 2, s: 2)

@@ -1,6 +1,6 @@
-import Testing
-import TestSupport
 import Engine
+import TestSupport
+import Testing
 
 /// A small CNN: conv1 → relu1 → pool1 → conv2 → relu2 (Clip 0…6) → gap → flatten → fc (+ a residual Add).
 func makeTinyNet(seed: UInt64 = 1) throws -> Graph {
@@ -78,12 +78,14 @@ func makeTinyNet(seed: UInt64 = 1) throws -> Graph {
         let grads = try g.forward(["x": x]).backward(from: "fc", gradient: seed)
         let dx = try #require(grads["x"])
         func objective(_ input: Tensor) throws -> Double {
-            let y = try g.run(["x": input])["fc"]!.scalars, s = seed.scalars
+            let y = try g.run(["x": input])["fc"]!.scalars
+            let s = seed.scalars
             return zip(y, s).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
         }
         let eps: Float = 1e-2
         for i in stride(from: 0, to: x.count, by: 7) {
-            var plus = x, minus = x
+            var plus = x
+            var minus = x
             plus.withUnsafeMutableBufferPointer { $0[i] += eps }
             minus.withUnsafeMutableBufferPointer { $0[i] -= eps }
             let numeric = (try objective(plus) - objective(minus)) / Double(2 * eps)
@@ -105,12 +107,15 @@ func makeTinyNet(seed: UInt64 = 1) throws -> Graph {
         #expect(Set(grads.parameters.keys) == g.trainable)
         #expect(grads["x"] == nil)
         for name in g.trainable.sorted() {
-            let w = g.initializers[name]!, dw = grads[name]!
+            let w = g.initializers[name]!
+            let dw = grads[name]!
             #expect(dw.shape == w.shape)
             for i in stride(from: 0, to: w.count, by: max(1, w.count / 6)) {
-                var gp = g, gm = g
+                var gp = g
+                var gm = g
                 // Step 1e-3: 1e-2 lets a pre-activation cross a ReLU/max-pool kink and spoils the difference.
-                var wp = w, wm = w
+                var wp = w
+                var wm = w
                 wp.withUnsafeMutableBufferPointer { $0[i] += 1e-3 }
                 wm.withUnsafeMutableBufferPointer { $0[i] -= 1e-3 }
                 gp.initializers[name] = wp
@@ -147,10 +152,13 @@ func makeTinyNet(seed: UInt64 = 1) throws -> Graph {
         let g = try makeTinyNet()
         let x = TestSupport.randn([2, 2, 8, 8], seed: 10)
         let pass = try g.forward(["x": x])
-        let grads = try pass.backward(from: "fc", gradient: TestSupport.randn([2, 3], seed: 11), rule: rule,
-                                      capture: ["relu1", "conv1", "relu2", "conv2"])
+        let grads = try pass.backward(
+            from: "fc", gradient: TestSupport.randn([2, 3], seed: 11), rule: rule,
+            capture: ["relu1", "conv1", "relu2", "conv2"])
         for (output, input, isClip) in [("relu1", "conv1", false), ("relu2", "conv2", true)] {
-            let upstream = grads[output]!.scalars, downstream = grads[input]!.scalars, pre = pass[input]!.scalars
+            let upstream = grads[output]!.scalars
+            let downstream = grads[input]!.scalars
+            let pre = pass[input]!.scalars
             for i in 0..<pre.count {
                 let active = isClip ? (pre[i] > 0 && pre[i] < 6) : pre[i] > 0
                 let g = upstream[i]

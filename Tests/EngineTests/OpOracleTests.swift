@@ -1,7 +1,7 @@
-import Foundation
-import Testing
-import TestSupport
 import Engine
+import Foundation
+import TestSupport
+import Testing
 
 /// Outputs and gradients against PyTorch (and Captum's guided backprop / deconvolution), read from
 /// Fixtures/ops/ops_oracle.json written by Fixtures/ops/make_op_fixtures.py.
@@ -23,13 +23,18 @@ import Engine
     }
 
     enum AttributeValue: Decodable {
-        case number(Double), list([Int])
+        case number(Double)
+        case list([Int])
         init(from decoder: Decoder) throws {
             let c = try decoder.singleValueContainer()
-            if let list = try? c.decode([Int].self) { self = .list(list) } else { self = .number(try c.decode(Double.self)) }
+            if let list = try? c.decode([Int].self) {
+                self = .list(list)
+            } else {
+                self = .number(try c.decode(Double.self))
+            }
         }
-        var list: [Int] { if case let .list(l) = self { return l } else { return [] } }
-        var number: Double { if case let .number(n) = self { return n } else { return .nan } }
+        var list: [Int] { if case .list(let l) = self { return l } else { return [] } }
+        var number: Double { if case .number(let n) = self { return n } else { return .nan } }
     }
 
     struct Captum: Decodable {
@@ -48,7 +53,8 @@ import Engine
     }
 
     static func load() throws -> Oracle {
-        let url = try #require(Bundle.module.url(forResource: "ops_oracle", withExtension: "json", subdirectory: "Fixtures/ops"))
+        let url = try #require(
+            Bundle.module.url(forResource: "ops_oracle", withExtension: "json", subdirectory: "Fixtures/ops"))
         return try JSONDecoder().decode(Oracle.self, from: Data(contentsOf: url))
     }
 
@@ -56,17 +62,21 @@ import Engine
         let a = c.attrs
         switch c.op {
         case "Conv":
-            return Conv(strides: a["strides"]!.list, pads: a["pads"]!.list, dilations: a["dilations"]!.list,
-                        group: Int(a["group"]!.number))
+            return Conv(
+                strides: a["strides"]!.list, pads: a["pads"]!.list, dilations: a["dilations"]!.list,
+                group: Int(a["group"]!.number))
         case "MaxPool":
-            return MaxPool(kernelShape: a["kernel_shape"]!.list, strides: a["strides"]!.list, pads: a["pads"]!.list,
-                           ceilMode: a["ceil_mode"]!.number == 1)
+            return MaxPool(
+                kernelShape: a["kernel_shape"]!.list, strides: a["strides"]!.list, pads: a["pads"]!.list,
+                ceilMode: a["ceil_mode"]!.number == 1)
         case "AveragePool":
-            return AveragePool(kernelShape: a["kernel_shape"]!.list, strides: a["strides"]!.list, pads: a["pads"]!.list,
-                               ceilMode: a["ceil_mode"]!.number == 1, countIncludePad: a["count_include_pad"]!.number == 1)
+            return AveragePool(
+                kernelShape: a["kernel_shape"]!.list, strides: a["strides"]!.list, pads: a["pads"]!.list,
+                ceilMode: a["ceil_mode"]!.number == 1, countIncludePad: a["count_include_pad"]!.number == 1)
         case "LRN":
-            return LRN(size: Int(a["size"]!.number), alpha: Float(a["alpha"]!.number), beta: Float(a["beta"]!.number),
-                       bias: Float(a["bias"]!.number))
+            return LRN(
+                size: Int(a["size"]!.number), alpha: Float(a["alpha"]!.number), beta: Float(a["beta"]!.number),
+                bias: Float(a["bias"]!.number))
         case "BatchNormalization": return BatchNormalization(epsilon: Float(a["epsilon"]!.number))
         case "Clip": return Clip(min: Float(a["min"]!.number), max: Float(a["max"]!.number))
         case "Softmax": return Softmax(axis: Int(a["axis"]!.number))
@@ -84,9 +94,11 @@ import Engine
             let outputs = try op.forward(inputs)
             let closeOut = closeness(outputs[0], c.output.tensor, rtol: 1e-4, atol: 1e-5)
             #expect(closeOut.passed, "\(c.name) forward: \(closeOut)")
-            let grads = try op.backward(BackwardContext(inputs: inputs, outputs: outputs,
-                                                        outputGradients: [c.upstream.tensor],
-                                                        needsInputGradient: c.grads.map { $0 != nil }))
+            let grads = try op.backward(
+                BackwardContext(
+                    inputs: inputs, outputs: outputs,
+                    outputGradients: [c.upstream.tensor],
+                    needsInputGradient: c.grads.map { $0 != nil }))
             for (k, expected) in c.grads.enumerated() {
                 guard let expected else { continue }
                 let got = try #require(grads[k], "\(c.name): no gradient for input \(k)")
@@ -112,7 +124,9 @@ import Engine
         #expect(closeness(pass["fc"]!, captum.logits.tensor, rtol: 1e-4, atol: 1e-5).passed)
         var seed = Tensor.zeros([2, 3])
         for n in 0..<2 { seed[n, captum.target] = 1 }
-        for (rule, expected) in [(ReluBackwardRule.plain, captum.plain), (.guided, captum.guided), (.deconvnet, captum.deconvnet)] {
+        for (rule, expected) in [
+            (ReluBackwardRule.plain, captum.plain), (.guided, captum.guided), (.deconvnet, captum.deconvnet),
+        ] {
             let grad = try #require(try pass.backward(from: "fc", gradient: seed, rule: rule)["x"])
             let close = closeness(grad, expected.tensor, rtol: 1e-4, atol: 1e-5)
             #expect(close.passed, "\(rule): \(close)")

@@ -40,12 +40,18 @@ public func allClose(_ a: Tensor, _ b: Tensor, rtol: Float = 1e-5, atol: Float =
 
 public func closeness(_ a: Tensor, _ b: Tensor, rtol: Float = 1e-5, atol: Float = 1e-6) -> Closeness {
     guard a.shape == b.shape else { return Closeness(passed: false, maxAbsoluteError: .infinity, worstIndex: -1) }
-    let x = a.scalars, y = b.scalars
-    var passed = true, worst: Float = 0, worstIndex = 0
+    let x = a.scalars
+    let y = b.scalars
+    var passed = true
+    var worst: Float = 0
+    var worstIndex = 0
     for i in 0..<x.count {
         let d = abs(x[i] - y[i])
         if !(d <= atol + rtol * abs(y[i])) { passed = false }
-        if d > worst || d.isNaN { worst = d; worstIndex = i }
+        if d > worst || d.isNaN {
+            worst = d
+            worstIndex = i
+        }
     }
     return Closeness(passed: passed, maxAbsoluteError: worst, worstIndex: worstIndex)
 }
@@ -65,9 +71,11 @@ public struct GradientCheck: CustomStringConvertible {
     ///   - wrt: input indices to check (default: all present).
     ///   - samples: at most this many elements checked per input (randomly chosen, seeded).
     ///   - eps: finite-difference step; tolerance is |num − ana| ≤ atol + rtol·max(|num|, |ana|).
-    public static func run(_ op: any Operator, inputs: [Tensor?], wrt: [Int]? = nil, rule: ReluBackwardRule = .plain,
-                           eps: Float = 1e-2, rtol: Double = 1e-2, atol: Double = 1e-3, samples: Int = 48,
-                           seed: UInt64 = 7) throws -> GradientCheck {
+    public static func run(
+        _ op: any Operator, inputs: [Tensor?], wrt: [Int]? = nil, rule: ReluBackwardRule = .plain,
+        eps: Float = 1e-2, rtol: Double = 1e-2, atol: Double = 1e-3, samples: Int = 48,
+        seed: UInt64 = 7
+    ) throws -> GradientCheck {
         var g = SeededGenerator(seed: seed)
         let outputs = try op.forward(inputs)
         let projections = outputs.map { Tensor.random($0.shape, .normal(mean: 0, std: 1), using: &g) }
@@ -75,16 +83,19 @@ public struct GradientCheck: CustomStringConvertible {
             let ys = try op.forward(args)
             var total = 0.0
             for (y, r) in zip(ys, projections) {
-                let a = y.scalars, b = r.scalars
+                let a = y.scalars
+                let b = r.scalars
                 for i in 0..<a.count { total += Double(a[i]) * Double(b[i]) }
             }
             return total
         }
         let targets = wrt ?? inputs.indices.filter { inputs[$0] != nil }
         let needs = inputs.indices.map { targets.contains($0) }
-        let analytic = try op.backward(BackwardContext(inputs: inputs, outputs: outputs,
-                                                       outputGradients: projections.map { $0 },
-                                                       needsInputGradient: needs, reluRule: rule))
+        let analytic = try op.backward(
+            BackwardContext(
+                inputs: inputs, outputs: outputs,
+                outputGradients: projections.map { $0 },
+                needsInputGradient: needs, reluRule: rule))
         var result = GradientCheck()
         for k in targets {
             guard let x = inputs[k] else { continue }
@@ -105,8 +116,10 @@ public struct GradientCheck: CustomStringConvertible {
                 indices = Array(indices.prefix(samples))
             }
             for i in indices {
-                var plus = inputs, minus = inputs
-                var xp = x, xm = x
+                var plus = inputs
+                var minus = inputs
+                var xp = x
+                var xm = x
                 xp.withUnsafeMutableBufferPointer { $0[i] += eps }
                 xm.withUnsafeMutableBufferPointer { $0[i] -= eps }
                 plus[k] = xp

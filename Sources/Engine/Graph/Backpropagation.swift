@@ -5,8 +5,10 @@ struct Backpropagation {
     let pass: ForwardPass
     let rule: ReluBackwardRule
 
-    func run(seeds: [String: Tensor], wantInputs: Bool, wantParameters: Bool, capture: [String],
-             interruption: Interruption?) throws -> Gradients {
+    func run(
+        seeds: [String: Tensor], wantInputs: Bool, wantParameters: Bool, capture: [String],
+        interruption: Interruption?
+    ) throws -> Gradients {
         let graph = pass.graph
         var gradients: [String: Tensor] = [:]
         for (name, gradient) in seeds {
@@ -22,7 +24,9 @@ struct Backpropagation {
 
         // Values whose gradient the caller wants returned.
         var wanted = Set(try capture.map { try graph.valueName(for: $0) })
-        if wantInputs { for input in graph.inputs where graph.initializers[input.name] == nil { wanted.insert(input.name) } }
+        if wantInputs {
+            for input in graph.inputs where graph.initializers[input.name] == nil { wanted.insert(input.name) }
+        }
         if wantParameters { wanted.formUnion(graph.trainable) }
 
         // A value needs a gradient if it is wanted or some wanted value lies upstream of it.
@@ -55,8 +59,9 @@ struct Backpropagation {
                 for (k, name) in node.inputs.enumerated() where needs[k] && k < inputGradients.count {
                     guard let g = inputGradients[k] else { continue }
                     guard pass.shapes[name] == g.shape else {
-                        throw GraphError(node: node.name, opType: node.op.opType,
-                                         "backward produced shape \(g.shape) for input '\(name)'")
+                        throw GraphError(
+                            node: node.name, opType: node.op.opType,
+                            "backward produced shape \(g.shape) for input '\(name)'")
                     }
                     accumulate(&gradients, name, g)
                 }

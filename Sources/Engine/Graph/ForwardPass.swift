@@ -36,9 +36,11 @@ public struct ForwardPass: Sendable {
     ///   - capture: further values (or node names) whose arriving gradient to return (Grad-CAM).
     /// - Returns: gradients by value name. Only work needed for the requested gradients is done
     ///   (no weight gradients for saliency).
-    public func backward(seeds: [String: Tensor], rule: ReluBackwardRule = .plain, inputs: Bool = true,
-                         parameters: Bool = false, capture: [String] = [],
-                         interruption: Interruption? = nil) throws -> Gradients {
+    public func backward(
+        seeds: [String: Tensor], rule: ReluBackwardRule = .plain, inputs: Bool = true,
+        parameters: Bool = false, capture: [String] = [],
+        interruption: Interruption? = nil
+    ) throws -> Gradients {
         try Backpropagation(pass: self, rule: rule).run(
             seeds: seeds, wantInputs: inputs, wantParameters: parameters, capture: capture,
             interruption: interruption)
@@ -46,11 +48,14 @@ public struct ForwardPass: Sendable {
 
     /// Seeds the gradient of `output` (default: the first graph output) with `gradient`: a convenience for
     /// the common "d(score)/d(input)" case.
-    public func backward(from output: String? = nil, gradient: Tensor, rule: ReluBackwardRule = .plain,
-                         inputs: Bool = true, parameters: Bool = false, capture: [String] = []) throws -> Gradients {
+    public func backward(
+        from output: String? = nil, gradient: Tensor, rule: ReluBackwardRule = .plain,
+        inputs: Bool = true, parameters: Bool = false, capture: [String] = []
+    ) throws -> Gradients {
         guard let name = output ?? graph.outputs.first else { throw GraphError("graph has no outputs") }
-        return try backward(seeds: [name: gradient], rule: rule, inputs: inputs, parameters: parameters,
-                            capture: capture)
+        return try backward(
+            seeds: [name: gradient], rule: rule, inputs: inputs, parameters: parameters,
+            capture: capture)
     }
 }
 

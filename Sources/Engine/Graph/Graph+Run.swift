@@ -3,8 +3,10 @@ extension Graph {
     /// running only the nodes they depend on ("run up to" a layer = fetch that layer). Every other
     /// intermediate is released as soon as its last consumer has run, so peak memory stays low.
     /// Tap names may be value names or node names. Polls `interruption` between nodes.
-    public func run(_ feeds: [String: Tensor], fetch: [String]? = nil, capture: [String] = [],
-                    interruption: Interruption? = nil) throws -> [String: Tensor] {
+    public func run(
+        _ feeds: [String: Tensor], fetch: [String]? = nil, capture: [String] = [],
+        interruption: Interruption? = nil
+    ) throws -> [String: Tensor] {
         let wanted = try ((fetch ?? outputs) + capture).map { try valueName(for: $0) }
         let keep = Set(wanted)
         let order = try nodesNeeded(for: wanted)
@@ -39,8 +41,10 @@ extension Graph {
     ///   keeps only those values, the fetched ones, and what the ops' backward passes read
     ///   (`backwardReadsInput`/`backwardReadsOutputs`), e.g. a ReLU's output but not its input: lower peak
     ///   memory. Gradients can still be captured at any value.
-    public func forward(_ feeds: [String: Tensor], fetch: [String]? = nil, capture: [String]? = nil,
-                        interruption: Interruption? = nil) throws -> ForwardPass {
+    public func forward(
+        _ feeds: [String: Tensor], fetch: [String]? = nil, capture: [String]? = nil,
+        interruption: Interruption? = nil
+    ) throws -> ForwardPass {
         let wanted = try (fetch ?? outputs).map { try valueName(for: $0) }
         let order = try nodesNeeded(for: wanted)
         var values = try startingValues(feeds)
@@ -90,7 +94,8 @@ extension Graph {
                 if initializers[input.name] != nil { continue }  // ONNX < 4 lists initializers as inputs
                 throw GraphError("no value fed for input '\(input.name)'")
             }
-            let matches = fed.rank == input.shape.count
+            let matches =
+                fed.rank == input.shape.count
                 && zip(fed.shape, input.shape).allSatisfy { $1 == nil || $0 == $1! }
             guard matches else {
                 let declared = input.shape.map { $0.map(String.init) ?? "?" }.joined(separator: ", ")
@@ -109,7 +114,10 @@ extension Graph {
         var args: [Tensor?] = []
         args.reserveCapacity(node.inputs.count)
         for name in node.inputs {
-            if name.isEmpty { args.append(nil); continue }
+            if name.isEmpty {
+                args.append(nil)
+                continue
+            }
             guard let v = values[name] else {
                 throw GraphError(node: node.name, opType: node.op.opType, "input '\(name)' has no value")
             }
@@ -118,8 +126,9 @@ extension Graph {
         do {
             let results = try node.op.forward(args)
             guard results.count >= node.outputs.filter({ !$0.isEmpty }).count else {
-                throw GraphError(node: node.name, opType: node.op.opType,
-                                 "produced \(results.count) outputs, node declares \(node.outputs.count)")
+                throw GraphError(
+                    node: node.name, opType: node.op.opType,
+                    "produced \(results.count) outputs, node declares \(node.outputs.count)")
             }
             return results
         } catch let error as GraphError {

@@ -17,7 +17,11 @@ extension Graph {
             var argShapes: [[Int]?] = []
             var argValues: [Tensor?] = []
             for name in node.inputs {
-                if name.isEmpty { argShapes.append(nil); argValues.append(nil); continue }
+                if name.isEmpty {
+                    argShapes.append(nil)
+                    argValues.append(nil)
+                    continue
+                }
                 guard let s = shapes[name] else {
                     throw GraphError(node: node.name, opType: node.op.opType, "input '\(name)' has no shape")
                 }
@@ -37,7 +41,8 @@ extension Graph {
             if let shapeOp = node.op as? Shape, let s = argShapes.first ?? nil {
                 known[node.outputs[0]] = shapeOp.shapeTensor(for: s)
             } else if allKnown && outShapes.allSatisfy({ Tensor.count(of: $0) <= Graph.foldLimit }),
-                      let results = try? node.op.forward(argValues) {
+                let results = try? node.op.forward(argValues)
+            {
                 for (name, t) in zip(node.outputs, results) where !name.isEmpty { known[name] = t }
             }
         }

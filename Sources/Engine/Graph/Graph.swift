@@ -36,8 +36,10 @@ public struct Graph: Sendable {
     private var nodeIndexByName: [String: Int] = [:]
     private var producerByValue: [String: Int] = [:]
 
-    public init(inputs: [Input] = [], outputs: [String] = [], initializers: [String: Tensor] = [:],
-                trainable: Set<String> = [], nodes: [Node] = []) throws {
+    public init(
+        inputs: [Input] = [], outputs: [String] = [], initializers: [String: Tensor] = [:],
+        trainable: Set<String> = [], nodes: [Node] = []
+    ) throws {
         self.inputs = inputs
         self.outputs = outputs
         self.initializers = initializers
@@ -55,8 +57,10 @@ public struct Graph: Sendable {
     /// Appends a node. `outputs` defaults to one value named like the node. Throws on a duplicate node name
     /// or a value produced twice. Inputs may refer to values defined later (checked by `validate()`).
     @discardableResult
-    public mutating func addNode(_ name: String, _ op: any Operator, inputs: [String],
-                                 outputs: [String]? = nil) throws -> Node {
+    public mutating func addNode(
+        _ name: String, _ op: any Operator, inputs: [String],
+        outputs: [String]? = nil
+    ) throws -> Node {
         let node = Node(name: name, op: op, inputs: inputs, outputs: outputs ?? [name])
         try add(node)
         return node
@@ -68,7 +72,9 @@ public struct Graph: Sendable {
             throw GraphError(node: node.name, opType: node.op.opType, "duplicate node name")
         }
         for output in node.outputs where !output.isEmpty {
-            if producerByValue[output] != nil || initializers[output] != nil || inputs.contains(where: { $0.name == output }) {
+            if producerByValue[output] != nil || initializers[output] != nil
+                || inputs.contains(where: { $0.name == output })
+            {
                 throw GraphError(node: node.name, opType: node.op.opType, "value '\(output)' is already defined")
             }
         }

@@ -94,9 +94,11 @@ public struct Sigmoid: Operator {
     public init() {}
     public func outputShapes(_ shapes: [[Int]?], values: [Tensor?]) throws -> [[Int]] { try sameShapeAsFirst(shapes) }
     public func forward(_ inputs: [Tensor?]) throws -> [Tensor] {
-        [try inputs.required(0).map { x in
-            x >= 0 ? 1 / (1 + expf(-x)) : expf(x) / (1 + expf(x))
-        }]
+        [
+            try inputs.required(0).map { x in
+                x >= 0 ? 1 / (1 + expf(-x)) : expf(x) / (1 + expf(x))
+            }
+        ]
     }
     public func backward(_ c: BackwardContext) throws -> [Tensor?] {
         [c.outputGradient().zipMap(c.outputs[0]) { g, y in g * y * (1 - y) }]

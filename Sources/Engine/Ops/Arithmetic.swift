@@ -14,9 +14,11 @@ extension BroadcastingBinary {
     }
 
     public func backward(_ c: BackwardContext) throws -> [Tensor?] {
-        let aShape = try c.inputShape(0), bShape = try c.inputShape(1)
+        let aShape = try c.inputShape(0)
+        let bShape = try c.inputShape(1)
         let g = c.outputGradient()
-        var ga: Tensor?, gb: Tensor?
+        var ga: Tensor?
+        var gb: Tensor?
         switch operation {
         case .add:
             if c.needs(0) { ga = g.sumToShape(aShape) }

@@ -17,8 +17,10 @@ public struct BatchNormalization: Operator {
 
     /// Per-channel a, b with y = a·x + b, and 1/√(var + ε).
     func affine(_ inputs: [Tensor?]) throws -> (a: [Float], b: [Float], invStd: [Float]) {
-        let scale = try inputs.required(1).scalars, bias = try inputs.required(2).scalars
-        let mean = try inputs.required(3).scalars, variance = try inputs.required(4).scalars
+        let scale = try inputs.required(1).scalars
+        let bias = try inputs.required(2).scalars
+        let mean = try inputs.required(3).scalars
+        let variance = try inputs.required(4).scalars
         let invStd = variance.map { 1 / ($0 + epsilon).squareRoot() }
         let a = (0..<scale.count).map { scale[$0] * invStd[$0] }
         let b = (0..<scale.count).map { bias[$0] - mean[$0] * a[$0] }
@@ -29,14 +31,17 @@ public struct BatchNormalization: Operator {
         let x = try inputs.required(0)
         _ = try outputShapes(inputs.map { $0?.shape }, values: [])
         let (a, b, _) = try affine(inputs)
-        let n = x.shape[0], c = x.shape[1], plane = x.count / Swift.max(n * c, 1)
+        let n = x.shape[0]
+        let c = x.shape[1]
+        let plane = x.count / Swift.max(n * c, 1)
         var y = Tensor(uninitializedShape: x.shape)
         x.withUnsafeBufferPointer { xs in
             y.withUnsafeMutableBufferPointer { ys in
                 for i in 0..<n {
                     for ch in 0..<c {
                         let off = (i * c + ch) * plane
-                        let ai = a[ch], bi = b[ch]
+                        let ai = a[ch]
+                        let bi = b[ch]
                         for j in 0..<plane { ys[off + j] = ai * xs[off + j] + bi }
                     }
                 }
@@ -48,8 +53,11 @@ public struct BatchNormalization: Operator {
     public func backward(_ ctx: BackwardContext) throws -> [Tensor?] {
         let x = try ctx.input(0)
         let (a, _, invStd) = try affine(ctx.inputs)
-        let scale = try ctx.input(1).scalars, mean = try ctx.input(3).scalars
-        let n = x.shape[0], c = x.shape[1], plane = x.count / Swift.max(n * c, 1)
+        let scale = try ctx.input(1).scalars
+        let mean = try ctx.input(3).scalars
+        let n = x.shape[0]
+        let c = x.shape[1]
+        let plane = x.count / Swift.max(n * c, 1)
         let g = ctx.outputGradient()
         var dx: Tensor?
         if ctx.needs(0) {
@@ -67,13 +75,15 @@ public struct BatchNormalization: Operator {
             dx = out
         }
         // Per-channel sums of g and g·(x − mean).
-        var sumG = [Double](repeating: 0, count: c), sumGX = [Double](repeating: 0, count: c)
+        var sumG = [Double](repeating: 0, count: c)
+        var sumGX = [Double](repeating: 0, count: c)
         g.withUnsafeBufferPointer { gs in
             x.withUnsafeBufferPointer { xs in
                 for i in 0..<n {
                     for ch in 0..<c {
                         let off = (i * c + ch) * plane
-                        var s: Float = 0, sx: Float = 0
+                        var s: Float = 0
+                        var sx: Float = 0
                         for j in 0..<plane {
                             s += gs[off + j]
                             sx += gs[off + j] * (xs[off + j] - mean[ch])

@@ -20,8 +20,10 @@ public struct Conv: Operator {
 
     public var opType: String { "Conv" }
 
-    public init(strides: [Int] = [1, 1], pads: [Int] = [0, 0, 0, 0], dilations: [Int] = [1, 1], group: Int = 1,
-                autoPad: AutoPad = .notSet, kernelShape: [Int]? = nil) {
+    public init(
+        strides: [Int] = [1, 1], pads: [Int] = [0, 0, 0, 0], dilations: [Int] = [1, 1], group: Int = 1,
+        autoPad: AutoPad = .notSet, kernelShape: [Int]? = nil
+    ) {
         self.strides = strides
         self.pads = pads
         self.dilations = dilations
@@ -47,8 +49,9 @@ public struct Conv: Operator {
             throw ShapeError("Conv kernel_shape \(kernelShape) differs from weight \(w)")
         }
         if let b, b != [w[0]] { throw ShapeError("Conv bias must be [\(w[0])]; got \(b)") }
-        let window = try Window2D(inH: x[2], inW: x[3], kernel: [w[2], w[3]], strides: strides, pads: pads,
-                                  dilations: dilations, autoPad: autoPad)
+        let window = try Window2D(
+            inH: x[2], inW: x[3], kernel: [w[2], w[3]], strides: strides, pads: pads,
+            dilations: dilations, autoPad: autoPad)
         return Plan(n: x[0], c: x[1], m: w[0], cg: x[1] / group, mg: w[0] / group, window: window)
     }
 
@@ -58,18 +61,24 @@ public struct Conv: Operator {
     }
 
     public func forward(_ inputs: [Tensor?]) throws -> [Tensor] {
-        let x = try inputs.required(0), weight = try inputs.required(1, "weight"), bias = inputs.optional(2)
+        let x = try inputs.required(0)
+        let weight = try inputs.required(1, "weight")
+        let bias = inputs.optional(2)
         let p = try plan(x.shape, weight.shape, bias?.shape)
         let win = p.window
         var y = Tensor(uninitializedShape: [p.n, p.m, win.outH, win.outW])
-        let planeIn = win.inH * win.inW, planeOut = p.planeOut, k = p.k
+        let planeIn = win.inH * win.inW
+        let planeOut = p.planeOut
+        let k = p.k
         let pointwise = win.isPointwise
         let workers = BatchParallel.workers(for: p.n)
         let cols = ScratchBuffers(count: pointwise ? 0 : workers, size: k * planeOut)
         x.withUnsafeBufferPointer { xs in
             weight.withUnsafeBufferPointer { ws in
                 y.withUnsafeMutableBufferPointer { ys in
-                    let xBase = xs.baseAddress!, wBase = ws.baseAddress!, yBase = ys.baseAddress!
+                    let xBase = xs.baseAddress!
+                    let wBase = ws.baseAddress!
+                    let yBase = ys.baseAddress!
                     BatchParallel.run(p.n) { worker, images in
                         for n in images {
                             for g in 0..<group {
@@ -83,8 +92,9 @@ public struct Conv: Operator {
                                     im2col(xg, channels: p.cg, win, into: cols[worker])
                                     b = UnsafePointer(cols[worker])
                                 }
-                                BLAS.sgemm(m: p.mg, n: planeOut, k: k, a: wg, lda: k, b: b, ldb: planeOut,
-                                           c: yg, ldc: planeOut)
+                                BLAS.sgemm(
+                                    m: p.mg, n: planeOut, k: k, a: wg, lda: k, b: b, ldb: planeOut,
+                                    c: yg, ldc: planeOut)
                             }
                         }
                     }
@@ -96,13 +106,19 @@ public struct Conv: Operator {
     }
 
     public func backward(_ ctx: BackwardContext) throws -> [Tensor?] {
-        let x = try ctx.input(0), weight = try ctx.input(1), bias = ctx.inputs.optional(2)
+        let x = try ctx.input(0)
+        let weight = try ctx.input(1)
+        let bias = ctx.inputs.optional(2)
         let p = try plan(x.shape, weight.shape, bias?.shape)
         let win = p.window
         let dy = ctx.outputGradient()
-        let planeIn = win.inH * win.inW, planeOut = p.planeOut, k = p.k
+        let planeIn = win.inH * win.inW
+        let planeOut = p.planeOut
+        let k = p.k
         let pointwise = win.isPointwise
-        let wantX = ctx.needs(0), wantW = ctx.needs(1), wantB = bias != nil && ctx.needs(2)
+        let wantX = ctx.needs(0)
+        let wantW = ctx.needs(1)
+        let wantB = bias != nil && ctx.needs(2)
         var dx: Tensor? = wantX ? Tensor.zeros(x.shape) : nil
         var dw: Tensor? = wantW ? Tensor.zeros(weight.shape) : nil
         var db: Tensor?
@@ -119,8 +135,11 @@ public struct Conv: Operator {
                 dy.withUnsafeBufferPointer { gs in
                     dxStore.withUnsafeMutableBufferPointer { dxs in
                         dwStore.withUnsafeMutableBufferPointer { dws in
-                            let xBase = xs.baseAddress!, wBase = ws.baseAddress!, gBase = gs.baseAddress!
-                            let dxBase = dxs.baseAddress, dwBase = dws.baseAddress
+                            let xBase = xs.baseAddress!
+                            let wBase = ws.baseAddress!
+                            let gBase = gs.baseAddress!
+                            let dxBase = dxs.baseAddress
+                            let dwBase = dws.baseAddress
                             BatchParallel.run(p.n) { worker, images in
                                 let dwTarget = worker == 0 || !wantW ? dwBase : partialWeightGradients[worker - 1]
                                 for n in images {
@@ -137,19 +156,22 @@ public struct Conv: Operator {
                                                 im2col(xg, channels: p.cg, win, into: cols[worker])
                                                 colPtr = UnsafePointer(cols[worker])
                                             }
-                                            BLAS.sgemm(transB: true, m: p.mg, n: k, k: planeOut, a: gg, lda: planeOut,
-                                                       b: colPtr, ldb: planeOut, beta: 1,
-                                                       c: dwTarget + g * p.mg * k, ldc: k)
+                                            BLAS.sgemm(
+                                                transB: true, m: p.mg, n: k, k: planeOut, a: gg, lda: planeOut,
+                                                b: colPtr, ldb: planeOut, beta: 1,
+                                                c: dwTarget + g * p.mg * k, ldc: k)
                                         }
                                         if wantX, let dxBase {
                                             let dxg = dxBase + (n * p.c + g * p.cg) * planeIn
                                             if pointwise {
-                                                BLAS.sgemm(transA: true, m: k, n: planeOut, k: p.mg, a: wg, lda: k,
-                                                           b: gg, ldb: planeOut, beta: 1, c: dxg, ldc: planeOut)
+                                                BLAS.sgemm(
+                                                    transA: true, m: k, n: planeOut, k: p.mg, a: wg, lda: k,
+                                                    b: gg, ldb: planeOut, beta: 1, c: dxg, ldc: planeOut)
                                             } else {
                                                 // dcol [k, P] = W_gᵀ [k, mg] · dY_g [mg, P], then fold back.
-                                                BLAS.sgemm(transA: true, m: k, n: planeOut, k: p.mg, a: wg, lda: k,
-                                                           b: gg, ldb: planeOut, c: cols[worker], ldc: planeOut)
+                                                BLAS.sgemm(
+                                                    transA: true, m: k, n: planeOut, k: p.mg, a: wg, lda: k,
+                                                    b: gg, ldb: planeOut, c: cols[worker], ldc: planeOut)
                                                 col2imAdd(cols[worker], channels: p.cg, win, into: dxg)
                                             }
                                         }
@@ -158,7 +180,8 @@ public struct Conv: Operator {
                             }
                             if let dwBase {
                                 for partial in 0..<partialWeightGradients.count {
-                                    BLAS.saxpy(count: weight.count, alpha: 1, x: partialWeightGradients[partial], y: dwBase)
+                                    BLAS.saxpy(
+                                        count: weight.count, alpha: 1, x: partialWeightGradients[partial], y: dwBase)
                                 }
                             }
                         }
@@ -190,7 +213,9 @@ final class ScratchBuffers {
 
 /// y[n, c, …] += bias[c] for a tensor laid out [N, C, spatial…].
 func addChannelBias(_ y: inout Tensor, _ bias: Tensor) {
-    let n = y.shape[0], c = y.shape[1], plane = y.count / Swift.max(n * c, 1)
+    let n = y.shape[0]
+    let c = y.shape[1]
+    let plane = y.count / Swift.max(n * c, 1)
     bias.withUnsafeBufferPointer { bs in
         y.withUnsafeMutableBufferPointer { ys in
             for i in 0..<n {

@@ -19,7 +19,9 @@ public struct Gemm: Operator {
         let (m, k) = transA ? (a[1], a[0]) : (a[0], a[1])
         let (k2, n) = transB ? (b[1], b[0]) : (b[0], b[1])
         guard k == k2 else { throw ShapeError("Gemm: op(A) is [\(m), \(k)] but op(B) is [\(k2), \(n)]") }
-        if let c, try Broadcast.shape(c, [m, n]) != [m, n] { throw ShapeError("Gemm: C \(c) doesn't broadcast to [\(m), \(n)]") }
+        if let c, try Broadcast.shape(c, [m, n]) != [m, n] {
+            throw ShapeError("Gemm: C \(c) doesn't broadcast to [\(m), \(n)]")
+        }
         return (m, k, n)
     }
 
@@ -29,7 +31,9 @@ public struct Gemm: Operator {
     }
 
     public func forward(_ inputs: [Tensor?]) throws -> [Tensor] {
-        let a = try inputs.required(0), b = try inputs.required(1), c = inputs.optional(2)
+        let a = try inputs.required(0)
+        let b = try inputs.required(1)
+        let c = inputs.optional(2)
         let d = try dims(a.shape, b.shape, c?.shape)
         var y: Tensor
         if let c, beta != 0 {
@@ -41,9 +45,10 @@ public struct Gemm: Operator {
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 y.withUnsafeMutableBufferPointer { py in
-                    BLAS.sgemm(transA: transA, transB: transB, m: d.m, n: d.n, k: d.k, alpha: alpha,
-                               a: pa.baseAddress!, lda: a.shape[1], b: pb.baseAddress!, ldb: b.shape[1],
-                               beta: 1, c: py.baseAddress!, ldc: d.n)
+                    BLAS.sgemm(
+                        transA: transA, transB: transB, m: d.m, n: d.n, k: d.k, alpha: alpha,
+                        a: pa.baseAddress!, lda: a.shape[1], b: pb.baseAddress!, ldb: b.shape[1],
+                        beta: 1, c: py.baseAddress!, ldc: d.n)
                 }
             }
         }
@@ -51,11 +56,14 @@ public struct Gemm: Operator {
     }
 
     public func backward(_ ctx: BackwardContext) throws -> [Tensor?] {
-        let a = try ctx.input(0), b = try ctx.input(1)
+        let a = try ctx.input(0)
+        let b = try ctx.input(1)
         let cShape = ctx.inputShapes.count > 2 ? ctx.inputShapes[2] : nil
         let d = try dims(a.shape, b.shape, cShape)
         let g = ctx.outputGradient()
-        var da: Tensor?, db: Tensor?, dc: Tensor?
+        var da: Tensor?
+        var db: Tensor?
+        var dc: Tensor?
         g.withUnsafeBufferPointer { pg in
             a.withUnsafeBufferPointer { pa in
                 b.withUnsafeBufferPointer { pb in
@@ -63,13 +71,15 @@ public struct Gemm: Operator {
                         var out = Tensor(uninitializedShape: a.shape)
                         out.withUnsafeMutableBufferPointer { po in
                             if !transA {  // dA [M,K] = α dY [M,N] · op(B)ᵀ [N,K]
-                                BLAS.sgemm(transA: false, transB: !transB, m: d.m, n: d.k, k: d.n, alpha: alpha,
-                                           a: pg.baseAddress!, lda: d.n, b: pb.baseAddress!, ldb: b.shape[1],
-                                           c: po.baseAddress!, ldc: d.k)
+                                BLAS.sgemm(
+                                    transA: false, transB: !transB, m: d.m, n: d.k, k: d.n, alpha: alpha,
+                                    a: pg.baseAddress!, lda: d.n, b: pb.baseAddress!, ldb: b.shape[1],
+                                    c: po.baseAddress!, ldc: d.k)
                             } else {  // dA [K,M] = α op(B) [K,N] · dYᵀ [N,M]
-                                BLAS.sgemm(transA: transB, transB: true, m: d.k, n: d.m, k: d.n, alpha: alpha,
-                                           a: pb.baseAddress!, lda: b.shape[1], b: pg.baseAddress!, ldb: d.n,
-                                           c: po.baseAddress!, ldc: d.m)
+                                BLAS.sgemm(
+                                    transA: transB, transB: true, m: d.k, n: d.m, k: d.n, alpha: alpha,
+                                    a: pb.baseAddress!, lda: b.shape[1], b: pg.baseAddress!, ldb: d.n,
+                                    c: po.baseAddress!, ldc: d.m)
                             }
                         }
                         da = out
@@ -78,13 +88,15 @@ public struct Gemm: Operator {
                         var out = Tensor(uninitializedShape: b.shape)
                         out.withUnsafeMutableBufferPointer { po in
                             if !transB {  // dB [K,N] = α op(A)ᵀ [K,M] · dY [M,N]
-                                BLAS.sgemm(transA: !transA, transB: false, m: d.k, n: d.n, k: d.m, alpha: alpha,
-                                           a: pa.baseAddress!, lda: a.shape[1], b: pg.baseAddress!, ldb: d.n,
-                                           c: po.baseAddress!, ldc: d.n)
+                                BLAS.sgemm(
+                                    transA: !transA, transB: false, m: d.k, n: d.n, k: d.m, alpha: alpha,
+                                    a: pa.baseAddress!, lda: a.shape[1], b: pg.baseAddress!, ldb: d.n,
+                                    c: po.baseAddress!, ldc: d.n)
                             } else {  // dB [N,K] = α dYᵀ [N,M] · op(A) [M,K]
-                                BLAS.sgemm(transA: true, transB: transA, m: d.n, n: d.k, k: d.m, alpha: alpha,
-                                           a: pg.baseAddress!, lda: d.n, b: pa.baseAddress!, ldb: a.shape[1],
-                                           c: po.baseAddress!, ldc: d.k)
+                                BLAS.sgemm(
+                                    transA: true, transB: transA, m: d.n, n: d.k, k: d.m, alpha: alpha,
+                                    a: pg.baseAddress!, lda: d.n, b: pa.baseAddress!, ldb: a.shape[1],
+                                    c: po.baseAddress!, ldc: d.k)
                             }
                         }
                         db = out
@@ -105,12 +117,15 @@ public struct MatMul: Operator {
     public init() {}
 
     public func outputShapes(_ shapes: [[Int]?], values: [Tensor?]) throws -> [[Int]] {
-        let a = try shapes.required(0), b = try shapes.required(1)
+        let a = try shapes.required(0)
+        let b = try shapes.required(1)
         // Cheap: multiply empty-data stand-ins would allocate; compute the shape directly.
         guard !a.isEmpty, !b.isEmpty else { throw ShapeError("MatMul needs rank ≥ 1") }
-        let a2 = a.count == 1 ? [1, a[0]] : a, b2 = b.count == 1 ? [b[0], 1] : b
+        let a2 = a.count == 1 ? [1, a[0]] : a
+        let b2 = b.count == 1 ? [b[0], 1] : b
         guard a2[a2.count - 1] == b2[b2.count - 2] else { throw ShapeError("MatMul: \(a) × \(b) inner extents differ") }
-        var out = try Broadcast.shape(Array(a2.dropLast(2)), Array(b2.dropLast(2))) + [a2[a2.count - 2], b2[b2.count - 1]]
+        var out =
+            try Broadcast.shape(Array(a2.dropLast(2)), Array(b2.dropLast(2))) + [a2[a2.count - 2], b2[b2.count - 1]]
         if b.count == 1 { out.removeLast() }
         if a.count == 1 { out.remove(at: out.count - (b.count == 1 ? 1 : 2)) }
         return [out]
@@ -121,7 +136,8 @@ public struct MatMul: Operator {
     }
 
     public func backward(_ c: BackwardContext) throws -> [Tensor?] {
-        let a = try c.input(0), b = try c.input(1)
+        let a = try c.input(0)
+        let b = try c.input(1)
         let a2 = a.rank == 1 ? a.reshaped([1, a.shape[0]]) : a
         let b2 = b.rank == 1 ? b.reshaped([b.shape[0], 1]) : b
         // Restore the promoted axes on the gradient: [..., M, N].
@@ -133,7 +149,8 @@ public struct MatMul: Operator {
             p.swapAt(t.rank - 1, t.rank - 2)
             return try t.transposed(p)
         }
-        var da: Tensor?, db: Tensor?
+        var da: Tensor?
+        var db: Tensor?
         if c.needs(0) { da = try g.matmul(try swapLast(b2)).sumToShape(a2.shape).reshaped(to: a.shape) }
         if c.needs(1) { db = try swapLast(a2).matmul(g).sumToShape(b2.shape).reshaped(to: b.shape) }
         return [da, db]

@@ -1,7 +1,8 @@
 /// Unfolds `channels` planes of one image into columns: row (c·kH + kh)·kW + kw, column oh·outW + ow holds
 /// x[c, oh·sH − padTop + kh·dH, ow·sW − padLeft + kw·dW] (0 outside). Shape [channels·kH·kW, outH·outW].
 func im2col(_ x: UnsafePointer<Float>, channels: Int, _ w: Window2D, into col: UnsafeMutablePointer<Float>) {
-    let planeIn = w.inH * w.inW, planeOut = w.outH * w.outW
+    let planeIn = w.inH * w.inW
+    let planeOut = w.outH * w.outW
     for c in 0..<channels {
         let src = x + c * planeIn
         for kh in 0..<w.kH {
@@ -35,7 +36,8 @@ func im2col(_ x: UnsafePointer<Float>, channels: Int, _ w: Window2D, into col: U
 /// The adjoint of `im2col`: adds each column entry back onto the input position it was read from.
 /// `x` must be initialised (typically zeros); entries from padding are dropped.
 func col2imAdd(_ col: UnsafePointer<Float>, channels: Int, _ w: Window2D, into x: UnsafeMutablePointer<Float>) {
-    let planeIn = w.inH * w.inW, planeOut = w.outH * w.outW
+    let planeIn = w.inH * w.inW
+    let planeOut = w.outH * w.outW
     for c in 0..<channels {
         let dstPlane = x + c * planeIn
         for kh in 0..<w.kH {

@@ -24,8 +24,11 @@ public struct LRN: Operator {
 
     /// The denominators d = bias + alpha/size · Σ window x², same layout as x.
     private func denominators(_ x: Tensor) -> Tensor {
-        let n = x.shape[0], c = x.shape[1], plane = x.count / Swift.max(n * c, 1)
-        let before = (size - 1) / 2, after = size - 1 - before
+        let n = x.shape[0]
+        let c = x.shape[1]
+        let plane = x.count / Swift.max(n * c, 1)
+        let before = (size - 1) / 2
+        let after = size - 1 - before
         let scale = alpha / Float(size)
         var d = Tensor(uninitializedShape: x.shape)
         x.withUnsafeBufferPointer { xs in
@@ -58,8 +61,11 @@ public struct LRN: Operator {
         let x = try ctx.input(0)
         let d = denominators(x)
         let g = ctx.outputGradient()
-        let n = x.shape[0], c = x.shape[1], plane = x.count / Swift.max(n * c, 1)
-        let before = (size - 1) / 2, after = size - 1 - before
+        let n = x.shape[0]
+        let c = x.shape[1]
+        let plane = x.count / Swift.max(n * c, 1)
+        let before = (size - 1) / 2
+        let after = size - 1 - before
         let b = beta
         // t_c = g_c · x_c · d_c^(−β−1)
         let t = g.zipMap(x) { $0 * $1 }.zipMap(d) { v, dd in v * powf(dd, -b - 1) }

@@ -27,8 +27,10 @@ public struct BackwardContext {
 
     /// Inputs or outputs the op declared it does not read (`backwardReadsInput`, `backwardReadsOutputs`) may
     /// be `nil` / empty placeholders; their shapes are always given (derived from the tensors when omitted).
-    public init(inputs: [Tensor?], outputs: [Tensor], outputGradients: [Tensor?], needsInputGradient: [Bool],
-                reluRule: ReluBackwardRule = .plain, inputShapes: [[Int]?]? = nil, outputShapes: [[Int]]? = nil) {
+    public init(
+        inputs: [Tensor?], outputs: [Tensor], outputGradients: [Tensor?], needsInputGradient: [Bool],
+        reluRule: ReluBackwardRule = .plain, inputShapes: [[Int]?]? = nil, outputShapes: [[Int]]? = nil
+    ) {
         self.inputs = inputs
         self.outputs = outputs
         self.outputGradients = outputGradients

@@ -24,7 +24,9 @@ public struct Pad: Operator {
         guard let list = padsInput.map(integers) ?? pads else { throw ShapeError("Pad needs pads") }
         if let axesInput {
             let axes = try integers(axesInput).map { try Tensor.normalizedAxis($0, rank: rank) }
-            guard list.count == 2 * axes.count else { throw ShapeError("Pad: \(list.count) pads for \(axes.count) axes") }
+            guard list.count == 2 * axes.count else {
+                throw ShapeError("Pad: \(list.count) pads for \(axes.count) axes")
+            }
             var full = [Int](repeating: 0, count: 2 * rank)
             for (k, a) in axes.enumerated() {
                 full[a] = list[k]
@@ -79,15 +81,24 @@ public struct Pad: Operator {
         let total = Tensor.count(of: out)
         guard total > 0 else { return }
         let strides = Tensor.strides(of: s)
-        if out.isEmpty { body(0, 0); return }
-        let r = out.count, inner = out[r - 1], last = maps[r - 1]
+        if out.isEmpty {
+            body(0, 0)
+            return
+        }
+        let r = out.count
+        let inner = out[r - 1]
+        let last = maps[r - 1]
         var index = [Int](repeating: 0, count: r - 1)
         var o = 0
         while o < total {
-            var base = 0, valid = true
+            var base = 0
+            var valid = true
             for a in 0..<(r - 1) {
                 let m = maps[a][index[a]]
-                if m < 0 { valid = false; break }
+                if m < 0 {
+                    valid = false
+                    break
+                }
                 base += m * strides[a]
             }
             for j in 0..<inner {

@@ -1,9 +1,12 @@
 /// Checks a pooling input is [N, C, H, W] and builds its window.
-private func poolWindow(_ x: [Int], kernel: [Int], strides: [Int]?, pads: [Int], dilations: [Int]?,
-                        autoPad: AutoPad, ceilMode: Bool) throws -> Window2D {
+private func poolWindow(
+    _ x: [Int], kernel: [Int], strides: [Int]?, pads: [Int], dilations: [Int]?,
+    autoPad: AutoPad, ceilMode: Bool
+) throws -> Window2D {
     guard x.count == 4 else { throw ShapeError("pooling supports 2-D images [N, C, H, W]; input is \(x)") }
-    return try Window2D(inH: x[2], inW: x[3], kernel: kernel, strides: strides ?? [1, 1], pads: pads,
-                        dilations: dilations ?? [1, 1], autoPad: autoPad, ceilMode: ceilMode)
+    return try Window2D(
+        inH: x[2], inW: x[3], kernel: kernel, strides: strides ?? [1, 1], pads: pads,
+        dilations: dilations ?? [1, 1], autoPad: autoPad, ceilMode: ceilMode)
 }
 
 /// Max over each window (ONNX MaxPool / PyTorch MaxPool2d), padding never wins. Backward routes each
@@ -17,8 +20,10 @@ public struct MaxPool: Operator {
     public var autoPad: AutoPad
     public var opType: String { "MaxPool" }
 
-    public init(kernelShape: [Int], strides: [Int]? = nil, pads: [Int] = [0, 0, 0, 0], dilations: [Int]? = nil,
-                ceilMode: Bool = false, autoPad: AutoPad = .notSet) {
+    public init(
+        kernelShape: [Int], strides: [Int]? = nil, pads: [Int] = [0, 0, 0, 0], dilations: [Int]? = nil,
+        ceilMode: Bool = false, autoPad: AutoPad = .notSet
+    ) {
         self.kernelShape = kernelShape
         self.strides = strides
         self.pads = pads
@@ -28,8 +33,9 @@ public struct MaxPool: Operator {
     }
 
     func window(_ x: [Int]) throws -> Window2D {
-        try poolWindow(x, kernel: kernelShape, strides: strides, pads: pads, dilations: dilations,
-                       autoPad: autoPad, ceilMode: ceilMode)
+        try poolWindow(
+            x, kernel: kernelShape, strides: strides, pads: pads, dilations: dilations,
+            autoPad: autoPad, ceilMode: ceilMode)
     }
 
     public func outputShapes(_ shapes: [[Int]?], values: [Tensor?]) throws -> [[Int]] {
@@ -42,8 +48,10 @@ public struct MaxPool: Operator {
     /// covers only padding). Window bounds are clipped once per row/column, so the inner loop has no checks.
     /// A NaN wins (and a later NaN replaces it), as in PyTorch.
     @inline(__always)
-    private func scan(_ plane: UnsafePointer<Float>, _ w: Window2D, _ columns: [Range<Int>],
-                      _ body: (Int, Int) -> Void) {
+    private func scan(
+        _ plane: UnsafePointer<Float>, _ w: Window2D, _ columns: [Range<Int>],
+        _ body: (Int, Int) -> Void
+    ) {
         for oh in 0..<w.outH {
             let h0 = oh * w.strideH - w.padTop
             let rows = Window2D.validTaps(start: h0, dilation: w.dilH, kernel: w.kH, extent: w.inH)
@@ -78,15 +86,19 @@ public struct MaxPool: Operator {
     public func forward(_ inputs: [Tensor?]) throws -> [Tensor] {
         let x = try inputs.required(0)
         let w = try window(x.shape)
-        let planes = x.shape[0] * x.shape[1], planeIn = w.inH * w.inW, planeOut = w.outH * w.outW
+        let planes = x.shape[0] * x.shape[1]
+        let planeIn = w.inH * w.inW
+        let planeOut = w.outH * w.outW
         let columns = columnTaps(w)
         var y = Tensor(uninitializedShape: [x.shape[0], x.shape[1], w.outH, w.outW])
         x.withUnsafeBufferPointer { xs in
             y.withUnsafeMutableBufferPointer { ys in
-                let xBase = xs.baseAddress!, yBase = ys.baseAddress!
+                let xBase = xs.baseAddress!
+                let yBase = ys.baseAddress!
                 BatchParallel.run(planes) { _, range in
                     for p in range {
-                        let plane = xBase + p * planeIn, out = yBase + p * planeOut
+                        let plane = xBase + p * planeIn
+                        let out = yBase + p * planeOut
                         scan(plane, w, columns) { o, i in out[o] = i < 0 ? -.infinity : plane[i] }
                     }
                 }
@@ -98,16 +110,22 @@ public struct MaxPool: Operator {
     public func backward(_ c: BackwardContext) throws -> [Tensor?] {
         let x = try c.input(0)
         let w = try window(x.shape)
-        let planes = x.shape[0] * x.shape[1], planeIn = w.inH * w.inW, planeOut = w.outH * w.outW
+        let planes = x.shape[0] * x.shape[1]
+        let planeIn = w.inH * w.inW
+        let planeOut = w.outH * w.outW
         let columns = columnTaps(w)
         var dx = Tensor.zeros(x.shape)
         x.withUnsafeBufferPointer { xs in
             c.outputGradient().withUnsafeBufferPointer { gs in
                 dx.withUnsafeMutableBufferPointer { dxs in
-                    let xBase = xs.baseAddress!, gBase = gs.baseAddress!, dBase = dxs.baseAddress!
+                    let xBase = xs.baseAddress!
+                    let gBase = gs.baseAddress!
+                    let dBase = dxs.baseAddress!
                     BatchParallel.run(planes) { _, range in
                         for p in range {
-                            let plane = xBase + p * planeIn, g = gBase + p * planeOut, d = dBase + p * planeIn
+                            let plane = xBase + p * planeIn
+                            let g = gBase + p * planeOut
+                            let d = dBase + p * planeIn
                             scan(plane, w, columns) { o, i in if i >= 0 { d[i] += g[o] } }
                         }
                     }
@@ -130,8 +148,10 @@ public struct AveragePool: Operator {
     public var autoPad: AutoPad
     public var opType: String { "AveragePool" }
 
-    public init(kernelShape: [Int], strides: [Int]? = nil, pads: [Int] = [0, 0, 0, 0], ceilMode: Bool = false,
-                countIncludePad: Bool = false, autoPad: AutoPad = .notSet) {
+    public init(
+        kernelShape: [Int], strides: [Int]? = nil, pads: [Int] = [0, 0, 0, 0], ceilMode: Bool = false,
+        countIncludePad: Bool = false, autoPad: AutoPad = .notSet
+    ) {
         self.kernelShape = kernelShape
         self.strides = strides
         self.pads = pads
@@ -141,8 +161,9 @@ public struct AveragePool: Operator {
     }
 
     func window(_ x: [Int]) throws -> Window2D {
-        try poolWindow(x, kernel: kernelShape, strides: strides, pads: pads, dilations: nil,
-                       autoPad: autoPad, ceilMode: ceilMode)
+        try poolWindow(
+            x, kernel: kernelShape, strides: strides, pads: pads, dilations: nil,
+            autoPad: autoPad, ceilMode: ceilMode)
     }
 
     public func outputShapes(_ shapes: [[Int]?], values: [Tensor?]) throws -> [[Int]] {
@@ -175,12 +196,15 @@ public struct AveragePool: Operator {
         let x = try inputs.required(0)
         let w = try window(x.shape)
         let table = cells(w)
-        let planes = x.shape[0] * x.shape[1], planeIn = w.inH * w.inW, planeOut = w.outH * w.outW
+        let planes = x.shape[0] * x.shape[1]
+        let planeIn = w.inH * w.inW
+        let planeOut = w.outH * w.outW
         var y = Tensor(uninitializedShape: [x.shape[0], x.shape[1], w.outH, w.outW])
         x.withUnsafeBufferPointer { xs in
             y.withUnsafeMutableBufferPointer { ys in
                 for p in 0..<planes {
-                    let plane = xs.baseAddress! + p * planeIn, out = ys.baseAddress! + p * planeOut
+                    let plane = xs.baseAddress! + p * planeIn
+                    let out = ys.baseAddress! + p * planeOut
                     for (o, cell) in table.enumerated() {
                         var s: Float = 0
                         for ih in cell.0 { for iw in cell.1 { s += plane[ih * w.inW + iw] } }
@@ -196,12 +220,15 @@ public struct AveragePool: Operator {
         let xShape = try c.inputShape(0)
         let w = try window(xShape)
         let table = cells(w)
-        let planes = xShape[0] * xShape[1], planeIn = w.inH * w.inW, planeOut = w.outH * w.outW
+        let planes = xShape[0] * xShape[1]
+        let planeIn = w.inH * w.inW
+        let planeOut = w.outH * w.outW
         var dx = Tensor.zeros(xShape)
         c.outputGradient().withUnsafeBufferPointer { gs in
             dx.withUnsafeMutableBufferPointer { dxs in
                 for p in 0..<planes {
-                    let g = gs.baseAddress! + p * planeOut, d = dxs.baseAddress! + p * planeIn
+                    let g = gs.baseAddress! + p * planeOut
+                    let d = dxs.baseAddress! + p * planeIn
                     for (o, cell) in table.enumerated() {
                         let share = g[o] * cell.2
                         for ih in cell.0 { for iw in cell.1 { d[ih * w.inW + iw] += share } }
@@ -229,7 +256,8 @@ public struct GlobalAveragePool: Operator {
     public func forward(_ inputs: [Tensor?]) throws -> [Tensor] {
         let x = try inputs.required(0)
         let outShape = try outputShapes([x.shape], values: [nil])[0]
-        let planes = x.shape[0] * x.shape[1], plane = x.count / Swift.max(planes, 1)
+        let planes = x.shape[0] * x.shape[1]
+        let plane = x.count / Swift.max(planes, 1)
         var y = Tensor(uninitializedShape: outShape)
         x.withUnsafeBufferPointer { xs in
             y.withUnsafeMutableBufferPointer { ys in
@@ -246,7 +274,8 @@ public struct GlobalAveragePool: Operator {
 
     public func backward(_ c: BackwardContext) throws -> [Tensor?] {
         let xShape = try c.inputShape(0)
-        let planes = xShape[0] * xShape[1], plane = Tensor.count(of: xShape) / Swift.max(planes, 1)
+        let planes = xShape[0] * xShape[1]
+        let plane = Tensor.count(of: xShape) / Swift.max(planes, 1)
         var dx = Tensor(uninitializedShape: xShape)
         c.outputGradient().withUnsafeBufferPointer { gs in
             dx.withUnsafeMutableBufferPointer { dxs in

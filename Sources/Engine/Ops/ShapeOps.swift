@@ -187,9 +187,11 @@ public struct Concat: Operator {
     }
     public func backward(_ c: BackwardContext) throws -> [Tensor?] {
         let present = c.inputShapes.compactMap { $0 }
-        let pieces = try c.outputGradient().split(axis: axis, sizes: present.map {
-            $0[try Tensor.normalizedAxis(axis, rank: $0.count)]
-        })
+        let pieces = try c.outputGradient().split(
+            axis: axis,
+            sizes: present.map {
+                $0[try Tensor.normalizedAxis(axis, rank: $0.count)]
+            })
         var it = pieces.makeIterator()
         return c.inputShapes.map { $0 == nil ? nil : it.next() }
     }
@@ -205,7 +207,8 @@ public struct Gather: Operator {
     public init(axis: Int = 0) { self.axis = axis }
 
     public func outputShapes(_ shapes: [[Int]?], values: [Tensor?]) throws -> [[Int]] {
-        let d = try shapes.required(0), i = try shapes.required(1, "indices")
+        let d = try shapes.required(0)
+        let i = try shapes.required(1, "indices")
         let a = try Tensor.normalizedAxis(axis, rank: d.count)
         return [Array(d[..<a]) + i + Array(d[(a + 1)...])]
     }
@@ -219,9 +222,12 @@ public struct Gather: Operator {
     }
 
     public func forward(_ inputs: [Tensor?]) throws -> [Tensor] {
-        let data = try inputs.required(0), indices = try inputs.required(1, "indices")
+        let data = try inputs.required(0)
+        let indices = try inputs.required(1, "indices")
         let a = try Tensor.normalizedAxis(axis, rank: data.rank)
-        let outer = data.shape[..<a].reduce(1, *), extent = data.shape[a], inner = data.shape[(a + 1)...].reduce(1, *)
+        let outer = data.shape[..<a].reduce(1, *)
+        let extent = data.shape[a]
+        let inner = data.shape[(a + 1)...].reduce(1, *)
         let idx = try resolved(indices, extent: extent)
         var out = Tensor(uninitializedShape: Array(data.shape[..<a]) + indices.shape + Array(data.shape[(a + 1)...]))
         data.withUnsafeBufferPointer { src in
@@ -239,9 +245,12 @@ public struct Gather: Operator {
 
     public func backward(_ c: BackwardContext) throws -> [Tensor?] {
         guard c.needs(0) else { return [nil, nil] }
-        let dataShape = try c.inputShape(0), indices = try c.input(1)
+        let dataShape = try c.inputShape(0)
+        let indices = try c.input(1)
         let a = try Tensor.normalizedAxis(axis, rank: dataShape.count)
-        let outer = dataShape[..<a].reduce(1, *), extent = dataShape[a], inner = dataShape[(a + 1)...].reduce(1, *)
+        let outer = dataShape[..<a].reduce(1, *)
+        let extent = dataShape[a]
+        let inner = dataShape[(a + 1)...].reduce(1, *)
         let idx = try resolved(indices, extent: extent)
         var gx = Tensor.zeros(dataShape)
         c.outputGradient().withUnsafeBufferPointer { g in

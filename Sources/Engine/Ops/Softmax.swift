@@ -10,8 +10,10 @@ func rows(_ shape: [Int], axis: Int, flattenTail: Bool) throws -> (outer: Int, e
 
 /// Numerically stable softmax (or log-softmax) along one axis, into `out`.
 @inline(__always)
-func softmaxRows(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, outer: Int, extent: Int, inner: Int,
-                 log: Bool) {
+func softmaxRows(
+    _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, outer: Int, extent: Int, inner: Int,
+    log: Bool
+) {
     for o in 0..<outer {
         for i in 0..<inner {
             let base = o * extent * inner + i
@@ -46,7 +48,8 @@ public struct Softmax: Operator {
         var y = Tensor(uninitializedShape: x.shape)
         x.withUnsafeBufferPointer { xs in
             y.withUnsafeMutableBufferPointer { ys in
-                softmaxRows(xs.baseAddress!, ys.baseAddress!, outer: r.outer, extent: r.extent, inner: r.inner, log: false)
+                softmaxRows(
+                    xs.baseAddress!, ys.baseAddress!, outer: r.outer, extent: r.extent, inner: r.inner, log: false)
             }
         }
         return [y]
@@ -91,7 +94,8 @@ public struct LogSoftmax: Operator {
         var y = Tensor(uninitializedShape: x.shape)
         x.withUnsafeBufferPointer { xs in
             y.withUnsafeMutableBufferPointer { ys in
-                softmaxRows(xs.baseAddress!, ys.baseAddress!, outer: r.outer, extent: r.extent, inner: r.inner, log: true)
+                softmaxRows(
+                    xs.baseAddress!, ys.baseAddress!, outer: r.outer, extent: r.extent, inner: r.inner, log: true)
             }
         }
         return [y]

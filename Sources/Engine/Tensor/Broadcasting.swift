@@ -14,7 +14,11 @@ public enum Broadcast {
         for i in 0..<rank {
             let x = i < rank - a.count ? 1 : a[i - (rank - a.count)]
             let y = i < rank - b.count ? 1 : b[i - (rank - b.count)]
-            if x == y || y == 1 { result[i] = x } else if x == 1 { result[i] = y } else {
+            if x == y || y == 1 {
+                result[i] = x
+            } else if x == 1 {
+                result[i] = y
+            } else {
                 throw ShapeError("shapes \(a) and \(b) cannot be broadcast together")
             }
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A deterministic 64-bit generator (SplitMix64): the same seed gives the same stream on every platform
 /// and Swift version, which the standard library's `SystemRandomNumberGenerator` cannot promise.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
@@ -47,7 +49,6 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 }
 
-import Foundation
 @inline(__always) private func _log(_ x: Double) -> Double { Foundation.log(x) }
 @inline(__always) private func _sin(_ x: Double) -> Double { Foundation.sin(x) }
 @inline(__always) private func _cos(_ x: Double) -> Double { Foundation.cos(x) }
@@ -62,14 +63,16 @@ public enum Distribution: Sendable, Equatable {
 
 extension Tensor {
     /// A tensor of `shape` filled from `generator`, element by element in row-major order.
-    public static func random(_ shape: [Int], _ distribution: Distribution = .normal(mean: 0, std: 1),
-                              using generator: inout SeededGenerator) -> Tensor {
+    public static func random(
+        _ shape: [Int], _ distribution: Distribution = .normal(mean: 0, std: 1),
+        using generator: inout SeededGenerator
+    ) -> Tensor {
         var result = Tensor(uninitializedShape: shape)
         result.withUnsafeMutableBufferPointer { out in
             switch distribution {
-            case let .uniform(low, high):
+            case .uniform(let low, let high):
                 for i in 0..<out.count { out[i] = generator.nextUniform(in: low, high) }
-            case let .normal(mean, std):
+            case .normal(let mean, let std):
                 for i in 0..<out.count { out[i] = mean + std * generator.nextNormal() }
             }
         }
@@ -77,8 +80,10 @@ extension Tensor {
     }
 
     /// A tensor of `shape` drawn from a fresh generator seeded with `seed`.
-    public static func random(_ shape: [Int], _ distribution: Distribution = .normal(mean: 0, std: 1),
-                              seed: UInt64) -> Tensor {
+    public static func random(
+        _ shape: [Int], _ distribution: Distribution = .normal(mean: 0, std: 1),
+        seed: UInt64
+    ) -> Tensor {
         var generator = SeededGenerator(seed: seed)
         return random(shape, distribution, using: &generator)
     }

@@ -2,8 +2,10 @@
 /// `source[offset + Σ index_k · strides[k]]`. One routine serves transpose, slice and broadcast-expand;
 /// the innermost axis runs as a tight loop, the outer axes advance like an odometer.
 @inline(__always)
-func stridedCopy(from source: UnsafePointer<Float>, offset: Int, strides: [Int], shape: [Int],
-                 to destination: UnsafeMutablePointer<Float>) {
+func stridedCopy(
+    from source: UnsafePointer<Float>, offset: Int, strides: [Int], shape: [Int],
+    to destination: UnsafeMutablePointer<Float>
+) {
     let total = Tensor.count(of: shape)
     guard total > 0 else { return }
     guard let inner = shape.last else {

@@ -22,7 +22,9 @@ extension Tensor {
         withUnsafeBufferPointer { a in
             other.withUnsafeBufferPointer { b in
                 result.withUnsafeMutableBufferPointer { out in
-                    let pa = a.baseAddress!, pb = b.baseAddress!, po = out.baseAddress!
+                    let pa = a.baseAddress!
+                    let pb = b.baseAddress!
+                    let po = out.baseAddress!
                     if shape == other.shape {
                         for i in 0..<total { po[i] = f(pa[i], pb[i]) }
                     } else if other.count == 1 {
@@ -32,9 +34,10 @@ extension Tensor {
                         let x = pa[0]
                         for i in 0..<total { po[i] = f(x, pb[i]) }
                     } else {
-                        broadcastLoop(pa, Broadcast.strides(of: shape, broadcastTo: outShape),
-                                      pb, Broadcast.strides(of: other.shape, broadcastTo: outShape),
-                                      outShape, po, f)
+                        broadcastLoop(
+                            pa, Broadcast.strides(of: shape, broadcastTo: outShape),
+                            pb, Broadcast.strides(of: other.shape, broadcastTo: outShape),
+                            outShape, po, f)
                     }
                 }
             }
@@ -44,18 +47,25 @@ extension Tensor {
 
     /// Odometer over the outer axes, tight loop over the last axis (stride 0 or 1 on each side).
     @inline(__always)
-    private func broadcastLoop(_ pa: UnsafePointer<Float>, _ sa: [Int], _ pb: UnsafePointer<Float>, _ sb: [Int],
-                               _ outShape: [Int], _ po: UnsafeMutablePointer<Float>,
-                               _ f: (Float, Float) -> Float) {
+    private func broadcastLoop(
+        _ pa: UnsafePointer<Float>, _ sa: [Int], _ pb: UnsafePointer<Float>, _ sb: [Int],
+        _ outShape: [Int], _ po: UnsafeMutablePointer<Float>,
+        _ f: (Float, Float) -> Float
+    ) {
         let total = Tensor.count(of: outShape)
         guard total > 0 else { return }
         let inner = outShape.last!
-        let ia = sa.last!, ib = sb.last!
+        let ia = sa.last!
+        let ib = sb.last!
         let outerRank = outShape.count - 1
         var index = [Int](repeating: 0, count: outerRank)
-        var offA = 0, offB = 0, written = 0
+        var offA = 0
+        var offB = 0
+        var written = 0
         while written < total {
-            let xa = pa + offA, xb = pb + offB, o = po + written
+            let xa = pa + offA
+            let xb = pb + offB
+            let o = po + written
             for j in 0..<inner { o[j] = f(xa[j * ia], xb[j * ib]) }
             written += inner
             var axis = outerRank - 1

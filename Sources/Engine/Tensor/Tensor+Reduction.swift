@@ -17,8 +17,10 @@ extension Tensor {
     }
 
     @inline(__always)
-    private func reduce(_ axes: [Int], keepingDimensions: Bool, initial: Float,
-                        _ combine: (Float, Float) -> Float) -> Tensor {
+    private func reduce(
+        _ axes: [Int], keepingDimensions: Bool, initial: Float,
+        _ combine: (Float, Float) -> Float
+    ) -> Tensor {
         let (moved, keptCount, reducedCount) = try! movingAxesLast(axes)
         var result = Tensor(uninitializedShape: reducedShape(axes, keepingDimensions: keepingDimensions))
         moved.withUnsafeBufferPointer { src in

@@ -41,8 +41,9 @@ extension Tensor {
         var result = Tensor(uninitializedShape: outShape)
         withUnsafeBufferPointer { src in
             result.withUnsafeMutableBufferPointer { dst in
-                stridedCopy(from: src.baseAddress!, offset: 0, strides: permutation.map { own[$0] },
-                            shape: outShape, to: dst.baseAddress!)
+                stridedCopy(
+                    from: src.baseAddress!, offset: 0, strides: permutation.map { own[$0] },
+                    shape: outShape, to: dst.baseAddress!)
             }
         }
         return result
@@ -68,8 +69,9 @@ extension Tensor {
         var result = Tensor(uninitializedShape: outShape)
         withUnsafeBufferPointer { src in
             result.withUnsafeMutableBufferPointer { dst in
-                stridedCopy(from: src.baseAddress!, offset: offset, strides: strides, shape: outShape,
-                            to: dst.baseAddress!)
+                stridedCopy(
+                    from: src.baseAddress!, offset: offset, strides: strides, shape: outShape,
+                    to: dst.baseAddress!)
             }
         }
         return result
@@ -83,7 +85,8 @@ extension Tensor {
         outShape[axis] = 0
         for t in tensors {
             guard t.rank == first.rank,
-                  (0..<t.rank).allSatisfy({ $0 == axis || t.shape[$0] == first.shape[$0] }) else {
+                (0..<t.rank).allSatisfy({ $0 == axis || t.shape[$0] == first.shape[$0] })
+            else {
                 throw ShapeError("cannot concatenate \(first.shape) and \(t.shape) along axis \(axis)")
             }
             outShape[axis] += t.shape[axis]
@@ -97,8 +100,9 @@ extension Tensor {
                 let block = t.shape[axis...].reduce(1, *)
                 t.withUnsafeBufferPointer { src in
                     for o in 0..<outer {
-                        (dst.baseAddress! + o * innerAll + column).update(from: src.baseAddress! + o * block,
-                                                                          count: block)
+                        (dst.baseAddress! + o * innerAll + column).update(
+                            from: src.baseAddress! + o * block,
+                            count: block)
                     }
                 }
                 column += block

@@ -12,8 +12,9 @@ public struct Tensor: @unchecked Sendable {
     /// - Precondition: `data.count` equals the product of `shape` and no extent is negative.
     public init(shape: [Int], data: [Float]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative extent in shape \(shape)")
-        precondition(Tensor.count(of: shape) == data.count,
-                     "shape \(shape) needs \(Tensor.count(of: shape)) values, got \(data.count)")
+        precondition(
+            Tensor.count(of: shape) == data.count,
+            "shape \(shape) needs \(Tensor.count(of: shape)) values, got \(data.count)")
         self.shape = shape
         buffer = data.withUnsafeBufferPointer { TensorBuffer(copying: $0) }
     }
