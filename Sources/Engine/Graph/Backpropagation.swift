@@ -11,11 +11,11 @@ struct Backpropagation {
         var gradients: [String: Tensor] = [:]
         for (name, gradient) in seeds {
             let value = try graph.valueName(for: name)
-            guard let forward = pass.values[value] else {
+            guard let shape = pass.shapes[value] else {
                 throw GraphError("cannot seed '\(name)': it was not computed in the forward pass")
             }
-            guard forward.shape == gradient.shape else {
-                throw GraphError("gradient for '\(name)' has shape \(gradient.shape), value has \(forward.shape)")
+            guard shape == gradient.shape else {
+                throw GraphError("gradient for '\(name)' has shape \(gradient.shape), value has \(shape)")
             }
             accumulate(&gradients, value, gradient)
         }
@@ -42,8 +42,10 @@ struct Backpropagation {
                 try interruption?.check()
                 let context = BackwardContext(
                     inputs: node.inputs.map { $0.isEmpty ? nil : pass.values[$0] },
-                    outputs: node.outputs.map { pass.values[$0] ?? Tensor.zeros([]) },
-                    outputGradients: outputGradients, needsInputGradient: needs, reluRule: rule)
+                    outputs: node.outputs.map { pass.values[$0] ?? Tensor.zeros([0]) },
+                    outputGradients: outputGradients, needsInputGradient: needs, reluRule: rule,
+                    inputShapes: node.inputs.map { $0.isEmpty ? nil : pass.shapes[$0] },
+                    outputShapes: node.outputs.map { pass.shapes[$0] ?? [0] })
                 let inputGradients: [Tensor?]
                 do {
                     inputGradients = try node.op.backward(context)
@@ -52,7 +54,7 @@ struct Backpropagation {
                 }
                 for (k, name) in node.inputs.enumerated() where needs[k] && k < inputGradients.count {
                     guard let g = inputGradients[k] else { continue }
-                    guard let forward = pass.values[name], forward.shape == g.shape else {
+                    guard pass.shapes[name] == g.shape else {
                         throw GraphError(node: node.name, opType: node.op.opType,
                                          "backward produced shape \(g.shape) for input '\(name)'")
                     }
@@ -66,8 +68,8 @@ struct Backpropagation {
         for name in wanted {
             if let g = gradients[name] {
                 result[name] = g
-            } else if let v = pass.values[name] {
-                result[name] = Tensor.zeros(v.shape)
+            } else if let shape = pass.shapes[name] {
+                result[name] = Tensor.zeros(shape)
             }
         }
         return Gradients(values: result, graph: graph)

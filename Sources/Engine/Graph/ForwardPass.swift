@@ -5,13 +5,16 @@ public struct ForwardPass: Sendable {
     public let graph: Graph
     /// Node indices executed, in order.
     let executed: [Int]
-    /// Every value: inputs, initializers and node outputs.
+    /// Values kept: inputs, initializers and node outputs (all of them unless `forward(capture:)` pruned).
     public let values: [String: Tensor]
+    /// Shapes of every value computed, kept or not.
+    public let shapes: [String: [Int]]
 
-    init(graph: Graph, executed: [Int], values: [String: Tensor]) {
+    init(graph: Graph, executed: [Int], values: [String: Tensor], shapes: [String: [Int]]) {
         self.graph = graph
         self.executed = executed
         self.values = values
+        self.shapes = shapes
     }
 
     /// The value (or node's first output) called `name`.

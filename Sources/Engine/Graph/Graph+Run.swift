@@ -32,20 +32,54 @@ extension Graph {
         return result
     }
 
-    /// Forward pass that keeps every intermediate value for a later `backward`. Computes the graph outputs
-    /// (or only what `fetch` needs: pass a layer name to stop there).
-    public func forward(_ feeds: [String: Tensor], fetch: [String]? = nil,
+    /// Forward pass recorded for later `backward` calls. Computes the graph outputs (or only what `fetch`
+    /// needs: pass a layer name to stop there).
+    ///
+    /// - Parameter capture: `nil` keeps every intermediate value (all readable through the pass). A list
+    ///   keeps only those values, the fetched ones, and what the ops' backward passes read
+    ///   (`backwardReadsInput`/`backwardReadsOutputs`), e.g. a ReLU's output but not its input: lower peak
+    ///   memory. Gradients can still be captured at any value.
+    public func forward(_ feeds: [String: Tensor], fetch: [String]? = nil, capture: [String]? = nil,
                         interruption: Interruption? = nil) throws -> ForwardPass {
         let wanted = try (fetch ?? outputs).map { try valueName(for: $0) }
         let order = try nodesNeeded(for: wanted)
         var values = try startingValues(feeds)
+        var shapes: [String: [Int]] = values.mapValues(\.shape)
+        // Values to keep after their last forward use (nil: keep all).
+        var retained: Set<String>?
+        var remainingUses: [String: Int] = [:]
+        if let capture {
+            var keep = Set(wanted).union(try capture.map { try valueName(for: $0) })
+            for i in order {
+                let node = nodes[i]
+                for (k, v) in node.inputs.enumerated() where !v.isEmpty {
+                    remainingUses[v, default: 0] += 1
+                    if node.op.backwardReadsInput(k) { keep.insert(v) }
+                }
+                if node.op.backwardReadsOutputs { keep.formUnion(node.outputs) }
+            }
+            retained = keep
+        }
         for i in order {
             try interruption?.check()
             let node = nodes[i]
             let outputsOfNode = try execute(node, values: values)
-            for (name, tensor) in zip(node.outputs, outputsOfNode) where !name.isEmpty { values[name] = tensor }
+            for (name, tensor) in zip(node.outputs, outputsOfNode) where !name.isEmpty {
+                shapes[name] = tensor.shape
+                if retained == nil || retained!.contains(name) || remainingUses[name, default: 0] > 0 {
+                    values[name] = tensor
+                }
+            }
+            if let retained {
+                for v in node.inputs where !v.isEmpty {
+                    remainingUses[v, default: 0] -= 1
+                    if remainingUses[v] == 0 && !retained.contains(v) && initializers[v] == nil && feeds[v] == nil {
+                        values[v] = nil
+                    }
+                }
+            }
         }
-        return ForwardPass(graph: self, executed: order, values: values)
+        return ForwardPass(graph: self, executed: order, values: values, shapes: shapes)
     }
 
     /// Graph inputs (checked against their declared shapes; `nil` extents accept anything) and initializers.

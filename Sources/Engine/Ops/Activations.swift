@@ -21,11 +21,22 @@ public struct Relu: Operator {
     public func forward(_ inputs: [Tensor?]) throws -> [Tensor] {
         [try inputs.required(0).map { $0 > 0 ? $0 : 0 }]
     }
+    /// Reads the output only (y > 0 ⇔ x > 0), so the input can be freed after the forward pass.
     public func backward(_ c: BackwardContext) throws -> [Tensor?] {
-        let x = try c.input(0)
-        let rule = c.reluRule
-        return [c.outputGradient().zipMap(x) { g, x in rectifierGradient(g, active: x > 0, rule: rule) }]
+        var g = c.outputGradient()
+        let y = c.outputs[0]
+        y.withUnsafeBufferPointer { ys in
+            g.withUnsafeMutableBufferPointer { gs in
+                switch c.reluRule {
+                case .plain: for i in 0..<gs.count where !(ys[i] > 0) { gs[i] = 0 }
+                case .guided: for i in 0..<gs.count where !(ys[i] > 0 && gs[i] > 0) { gs[i] = 0 }
+                case .deconvnet: for i in 0..<gs.count where !(gs[i] > 0) { gs[i] = 0 }
+                }
+            }
+        }
+        return [g]
     }
+    public func backwardReadsInput(_ i: Int) -> Bool { false }
 }
 
 /// y = x for x > 0, alpha·x otherwise (ONNX default alpha 0.01). Not a rectifier for backward rules.
@@ -68,11 +79,13 @@ public struct Clip: Operator {
     public func backward(_ c: BackwardContext) throws -> [Tensor?] {
         let (lo, hi) = bounds(c.inputs)
         let rule: ReluBackwardRule = lo == 0 ? c.reluRule : .plain
-        let gx = c.outputGradient().zipMap(try c.input(0)) { g, x in
-            rectifierGradient(g, active: x > lo && x < hi, rule: rule)
+        // lo < y < hi ⇔ lo < x < hi, so only the output is needed.
+        let gx = c.outputGradient().zipMap(c.outputs[0]) { g, y in
+            rectifierGradient(g, active: y > lo && y < hi, rule: rule)
         }
         return [gx, nil, nil]
     }
+    public func backwardReadsInput(_ i: Int) -> Bool { i > 0 }
 }
 
 /// y = 1 / (1 + e^(−x)); dy/dx = y(1 − y).
@@ -88,6 +101,7 @@ public struct Sigmoid: Operator {
     public func backward(_ c: BackwardContext) throws -> [Tensor?] {
         [c.outputGradient().zipMap(c.outputs[0]) { g, y in g * y * (1 - y) }]
     }
+    public func backwardReadsInput(_ i: Int) -> Bool { false }
 }
 
 /// y = tanh(x); dy/dx = 1 − y².
@@ -99,6 +113,7 @@ public struct Tanh: Operator {
     public func backward(_ c: BackwardContext) throws -> [Tensor?] {
         [c.outputGradient().zipMap(c.outputs[0]) { g, y in g * (1 - y * y) }]
     }
+    public func backwardReadsInput(_ i: Int) -> Bool { false }
 }
 
 /// y = x.
@@ -108,6 +123,8 @@ public struct Identity: Operator {
     public func outputShapes(_ shapes: [[Int]?], values: [Tensor?]) throws -> [[Int]] { try sameShapeAsFirst(shapes) }
     public func forward(_ inputs: [Tensor?]) throws -> [Tensor] { [try inputs.required(0)] }
     public func backward(_ c: BackwardContext) throws -> [Tensor?] { [c.outputGradient()] }
+    public func backwardReadsInput(_ i: Int) -> Bool { false }
+    public var backwardReadsOutputs: Bool { false }
 }
 
 /// Dropout at inference: y = x (ratio and training-mode inputs are ignored; the optional mask output is all
@@ -125,4 +142,6 @@ public struct Dropout: Operator {
         return [x, Tensor.ones(x.shape)]
     }
     public func backward(_ c: BackwardContext) throws -> [Tensor?] { [c.outputGradient(), nil, nil] }
+    public func backwardReadsInput(_ i: Int) -> Bool { false }
+    public var backwardReadsOutputs: Bool { false }
 }

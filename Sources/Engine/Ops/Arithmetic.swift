@@ -14,29 +14,40 @@ extension BroadcastingBinary {
     }
 
     public func backward(_ c: BackwardContext) throws -> [Tensor?] {
-        let a = try c.input(0), b = try c.input(1)
+        let aShape = try c.inputShape(0), bShape = try c.inputShape(1)
         let g = c.outputGradient()
         var ga: Tensor?, gb: Tensor?
         switch operation {
         case .add:
-            if c.needs(0) { ga = g.sumToShape(a.shape) }
-            if c.needs(1) { gb = g.sumToShape(b.shape) }
+            if c.needs(0) { ga = g.sumToShape(aShape) }
+            if c.needs(1) { gb = g.sumToShape(bShape) }
         case .subtract:
-            if c.needs(0) { ga = g.sumToShape(a.shape) }
-            if c.needs(1) { gb = (-g).sumToShape(b.shape) }
+            if c.needs(0) { ga = g.sumToShape(aShape) }
+            if c.needs(1) { gb = (-g).sumToShape(bShape) }
         case .multiply:
-            if c.needs(0) { ga = try g.combined(with: b, .multiply).sumToShape(a.shape) }
-            if c.needs(1) { gb = try g.combined(with: a, .multiply).sumToShape(b.shape) }
+            if c.needs(0) { ga = try g.combined(with: try c.input(1), .multiply).sumToShape(aShape) }
+            if c.needs(1) { gb = try g.combined(with: try c.input(0), .multiply).sumToShape(bShape) }
         case .divide:
             // d(a/b)/da = 1/b, d(a/b)/db = −a/b² = −y/b.
-            if c.needs(0) { ga = try g.combined(with: b, .divide).sumToShape(a.shape) }
+            let b = try c.input(1)
+            if c.needs(0) { ga = try g.combined(with: b, .divide).sumToShape(aShape) }
             if c.needs(1) {
                 let gy = try g.combined(with: c.outputs[0], .multiply)
-                gb = (-(try gy.combined(with: b, .divide))).sumToShape(b.shape)
+                gb = (-(try gy.combined(with: b, .divide))).sumToShape(bShape)
             }
         }
         return [ga, gb]
     }
+
+    /// Add and Sub need only shapes; Mul needs both inputs; Div needs B and the output.
+    public func backwardReadsInput(_ i: Int) -> Bool {
+        switch operation {
+        case .add, .subtract: return false
+        case .multiply: return true
+        case .divide: return i == 1
+        }
+    }
+    public var backwardReadsOutputs: Bool { operation == .divide }
 }
 
 /// C = A + B (broadcasting).

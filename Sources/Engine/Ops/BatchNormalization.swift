@@ -91,4 +91,5 @@ public struct BatchNormalization: Operator {
         func wrap(_ v: [Float], _ i: Int) -> Tensor? { ctx.needs(i) ? Tensor(shape: [c], data: v) : nil }
         return [dx, wrap(dScale, 1), wrap(dBias, 2), wrap(dMean, 3), wrap(dVar, 4)]
     }
+    public var backwardReadsOutputs: Bool { false }
 }

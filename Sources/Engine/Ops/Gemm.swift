@@ -51,8 +51,9 @@ public struct Gemm: Operator {
     }
 
     public func backward(_ ctx: BackwardContext) throws -> [Tensor?] {
-        let a = try ctx.input(0), b = try ctx.input(1), c = ctx.inputs.optional(2)
-        let d = try dims(a.shape, b.shape, c?.shape)
+        let a = try ctx.input(0), b = try ctx.input(1)
+        let cShape = ctx.inputShapes.count > 2 ? ctx.inputShapes[2] : nil
+        let d = try dims(a.shape, b.shape, cShape)
         let g = ctx.outputGradient()
         var da: Tensor?, db: Tensor?, dc: Tensor?
         g.withUnsafeBufferPointer { pg in
@@ -91,9 +92,11 @@ public struct Gemm: Operator {
                 }
             }
         }
-        if let c, ctx.needs(2) { dc = (g * beta).sumToShape(c.shape) }
+        if let cShape, ctx.needs(2) { dc = (g * beta).sumToShape(cShape) }
         return [da, db, dc]
     }
+    public func backwardReadsInput(_ i: Int) -> Bool { i < 2 }
+    public var backwardReadsOutputs: Bool { false }
 }
 
 /// NumPy-style matrix product (ONNX MatMul): batch axes broadcast, rank-1 operands promoted.
@@ -135,4 +138,5 @@ public struct MatMul: Operator {
         if c.needs(1) { db = try swapLast(a2).matmul(g).sumToShape(b2.shape).reshaped(to: b.shape) }
         return [da, db]
     }
+    public var backwardReadsOutputs: Bool { false }
 }

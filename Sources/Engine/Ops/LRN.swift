@@ -84,4 +84,5 @@ public struct LRN: Operator {
         }
         return [dx]
     }
+    public var backwardReadsOutputs: Bool { false }
 }

@@ -20,14 +20,28 @@ public struct BackwardContext {
     public var needsInputGradient: [Bool]
     /// The rectifier rule in force for this backward pass.
     public var reluRule: ReluBackwardRule
+    /// Shapes of the forward inputs (always known, even when the contents were not retained).
+    public var inputShapes: [[Int]?]
+    /// Shapes of the forward outputs.
+    public var outputShapes: [[Int]]
 
+    /// Inputs or outputs the op declared it does not read (`backwardReadsInput`, `backwardReadsOutputs`) may
+    /// be `nil` / empty placeholders; their shapes are always given (derived from the tensors when omitted).
     public init(inputs: [Tensor?], outputs: [Tensor], outputGradients: [Tensor?], needsInputGradient: [Bool],
-                reluRule: ReluBackwardRule = .plain) {
+                reluRule: ReluBackwardRule = .plain, inputShapes: [[Int]?]? = nil, outputShapes: [[Int]]? = nil) {
         self.inputs = inputs
         self.outputs = outputs
         self.outputGradients = outputGradients
         self.needsInputGradient = needsInputGradient
         self.reluRule = reluRule
+        self.inputShapes = inputShapes ?? inputs.map { $0?.shape }
+        self.outputShapes = outputShapes ?? outputs.map(\.shape)
+    }
+
+    /// Shape of forward input `i`, or a `ShapeError` if it was absent.
+    public func inputShape(_ i: Int) throws -> [Int] {
+        guard i < inputShapes.count, let s = inputShapes[i] else { throw ShapeError("missing input \(i)") }
+        return s
     }
 
     /// Forward input `i`, or a `ShapeError` if it was absent.
@@ -41,7 +55,7 @@ public struct BackwardContext {
 
     /// Gradient of output `i`, materialised as zeros when nothing flowed back.
     public func outputGradient(_ i: Int = 0) -> Tensor {
-        outputGradients[i] ?? Tensor.zeros(outputs[i].shape)
+        outputGradients[i] ?? Tensor.zeros(outputShapes[i])
     }
 }
 
@@ -64,6 +78,18 @@ public protocol Operator: Sendable {
 
     /// Gradients for each input (same order, `nil` where not needed or not differentiable).
     func backward(_ context: BackwardContext) throws -> [Tensor?]
+
+    /// Whether `backward` reads the contents of input `i` (not just its shape). A forward pass that only
+    /// keeps what backward needs drops the rest (default: true).
+    func backwardReadsInput(_ i: Int) -> Bool
+
+    /// Whether `backward` reads the outputs' contents (default: true).
+    var backwardReadsOutputs: Bool { get }
+}
+
+extension Operator {
+    public func backwardReadsInput(_ i: Int) -> Bool { true }
+    public var backwardReadsOutputs: Bool { true }
 }
 
 extension Array where Element == Tensor? {

@@ -121,16 +121,18 @@ public struct Pad: Operator {
     }
 
     public func backward(_ c: BackwardContext) throws -> [Tensor?] {
-        let x = try c.input(0)
-        let p = try resolvedPads(rank: x.rank, c.inputs.optional(1), c.inputs.optional(3))
-        let out = try outShape(x.shape, p)
-        let maps = sourceMaps(x.shape, p, out)
-        var dx = Tensor.zeros(x.shape)
+        let xShape = try c.inputShape(0)
+        let p = try resolvedPads(rank: xShape.count, c.inputs.optional(1), c.inputs.optional(3))
+        let out = try outShape(xShape, p)
+        let maps = sourceMaps(xShape, p, out)
+        var dx = Tensor.zeros(xShape)
         c.outputGradient().withUnsafeBufferPointer { gs in
             dx.withUnsafeMutableBufferPointer { ds in
-                walk(x.shape, maps, out) { o, i in if i >= 0 { ds[i] += gs[o] } }
+                walk(xShape, maps, out) { o, i in if i >= 0 { ds[i] += gs[o] } }
             }
         }
         return [dx, nil, nil, nil]
     }
+    public func backwardReadsInput(_ i: Int) -> Bool { i > 0 }
+    public var backwardReadsOutputs: Bool { false }
 }

@@ -20,8 +20,10 @@ public struct Flatten: Operator {
         return [try x.reshaped(to: try outShape(x.shape))]
     }
     public func backward(_ c: BackwardContext) throws -> [Tensor?] {
-        [try c.outputGradient().reshaped(to: try c.input(0).shape)]
+        [try c.outputGradient().reshaped(to: try c.inputShape(0))]
     }
+    public func backwardReadsInput(_ i: Int) -> Bool { false }
+    public var backwardReadsOutputs: Bool { false }
 }
 
 /// Reshape with ONNX semantics: the target comes from input 1 (opset ≥ 5) or the `shape` attribute;
@@ -70,8 +72,10 @@ public struct Reshape: Operator {
         return [try x.reshaped(to: try target(x.shape, try spec(inputs.optional(1))))]
     }
     public func backward(_ c: BackwardContext) throws -> [Tensor?] {
-        [try c.outputGradient().reshaped(to: try c.input(0).shape), nil]
+        [try c.outputGradient().reshaped(to: try c.inputShape(0)), nil]
     }
+    public func backwardReadsInput(_ i: Int) -> Bool { i > 0 }
+    public var backwardReadsOutputs: Bool { false }
 }
 
 /// Permutes axes (default: reverse them).
@@ -92,11 +96,13 @@ public struct Transpose: Operator {
         return [try x.transposed(permutation(x.rank))]
     }
     public func backward(_ c: BackwardContext) throws -> [Tensor?] {
-        let p = permutation(try c.input(0).rank)
+        let p = permutation(try c.inputShape(0).count)
         var inverse = [Int](repeating: 0, count: p.count)
         for (i, axis) in p.enumerated() { inverse[axis] = i }
         return [try c.outputGradient().transposed(inverse)]
     }
+    public func backwardReadsInput(_ i: Int) -> Bool { false }
+    public var backwardReadsOutputs: Bool { false }
 }
 
 /// Inserts extent-1 axes at `axes` (positions in the output; negative allowed). Axes from input 1
@@ -124,8 +130,10 @@ public struct Unsqueeze: Operator {
         return [try x.reshaped(to: try outShape(x.shape, inputs.optional(1)))]
     }
     public func backward(_ c: BackwardContext) throws -> [Tensor?] {
-        [try c.outputGradient().reshaped(to: try c.input(0).shape), nil]
+        [try c.outputGradient().reshaped(to: try c.inputShape(0)), nil]
     }
+    public func backwardReadsInput(_ i: Int) -> Bool { i > 0 }
+    public var backwardReadsOutputs: Bool { false }
 }
 
 /// Removes extent-1 axes: those listed (input 1 or attribute), else all of them.
@@ -148,8 +156,10 @@ public struct Squeeze: Operator {
         return [try x.reshaped(to: try outShape(x.shape, inputs.optional(1)))]
     }
     public func backward(_ c: BackwardContext) throws -> [Tensor?] {
-        [try c.outputGradient().reshaped(to: try c.input(0).shape), nil]
+        [try c.outputGradient().reshaped(to: try c.inputShape(0)), nil]
     }
+    public func backwardReadsInput(_ i: Int) -> Bool { i > 0 }
+    public var backwardReadsOutputs: Bool { false }
 }
 
 /// Joins all inputs along `axis`; backward splits the gradient.
@@ -176,13 +186,15 @@ public struct Concat: Operator {
         [try Tensor.concatenate(inputs.compactMap { $0 }, axis: axis)]
     }
     public func backward(_ c: BackwardContext) throws -> [Tensor?] {
-        let present = c.inputs.compactMap { $0 }
+        let present = c.inputShapes.compactMap { $0 }
         let pieces = try c.outputGradient().split(axis: axis, sizes: present.map {
-            $0.shape[try Tensor.normalizedAxis(axis, rank: $0.rank)]
+            $0[try Tensor.normalizedAxis(axis, rank: $0.count)]
         })
         var it = pieces.makeIterator()
-        return c.inputs.map { $0 == nil ? nil : it.next() }
+        return c.inputShapes.map { $0 == nil ? nil : it.next() }
     }
+    public func backwardReadsInput(_ i: Int) -> Bool { false }
+    public var backwardReadsOutputs: Bool { false }
 }
 
 /// Gathers slices of input 0 along `axis` at the (integer, possibly negative) indices of input 1:
@@ -227,11 +239,11 @@ public struct Gather: Operator {
 
     public func backward(_ c: BackwardContext) throws -> [Tensor?] {
         guard c.needs(0) else { return [nil, nil] }
-        let data = try c.input(0), indices = try c.input(1)
-        let a = try Tensor.normalizedAxis(axis, rank: data.rank)
-        let outer = data.shape[..<a].reduce(1, *), extent = data.shape[a], inner = data.shape[(a + 1)...].reduce(1, *)
+        let dataShape = try c.inputShape(0), indices = try c.input(1)
+        let a = try Tensor.normalizedAxis(axis, rank: dataShape.count)
+        let outer = dataShape[..<a].reduce(1, *), extent = dataShape[a], inner = dataShape[(a + 1)...].reduce(1, *)
         let idx = try resolved(indices, extent: extent)
-        var gx = Tensor.zeros(data.shape)
+        var gx = Tensor.zeros(dataShape)
         c.outputGradient().withUnsafeBufferPointer { g in
             gx.withUnsafeMutableBufferPointer { dst in
                 for o in 0..<outer {
@@ -245,6 +257,8 @@ public struct Gather: Operator {
         }
         return [gx, nil]
     }
+    public func backwardReadsInput(_ i: Int) -> Bool { i == 1 }
+    public var backwardReadsOutputs: Bool { false }
 }
 
 /// A constant tensor (no inputs).
@@ -279,4 +293,6 @@ public struct Shape: Operator {
     }
     public func forward(_ inputs: [Tensor?]) throws -> [Tensor] { [shapeTensor(for: try inputs.required(0).shape)] }
     public func backward(_ c: BackwardContext) throws -> [Tensor?] { [nil] }
+    public func backwardReadsInput(_ i: Int) -> Bool { false }
+    public var backwardReadsOutputs: Bool { false }
 }

@@ -72,6 +72,7 @@ public struct Softmax: Operator {
         }
         return [dx]
     }
+    public func backwardReadsInput(_ i: Int) -> Bool { false }
 }
 
 /// log(softmax) along `axis`. Backward: dx = g − softmax ⊙ Σ g.
@@ -116,4 +117,5 @@ public struct LogSoftmax: Operator {
         }
         return [dx]
     }
+    public func backwardReadsInput(_ i: Int) -> Bool { false }
 }

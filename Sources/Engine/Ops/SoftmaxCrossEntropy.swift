@@ -27,6 +27,7 @@ public struct SoftmaxCrossEntropy: Operator {
         let upstream = c.outputGradient().scalar
         return [grad! * upstream, nil]
     }
+    public var backwardReadsOutputs: Bool { false }
 
     /// Loss (mean over the batch, accumulated in Double) and optionally d(loss)/d(logits).
     public static func evaluate(logits: Tensor, labels: Tensor, wantGradient: Bool = true) throws -> (loss: Float, gradient: Tensor?) {

@@ -120,7 +120,7 @@ public struct Tensor: @unchecked Sendable {
         guard shape == other.shape else { return false }
         return withUnsafeBufferPointer { a in
             other.withUnsafeBufferPointer { b in
-                for i in 0..<a.count where !(abs(a[i] - b[i]) <= atol + rtol * abs(b[i])) { return false }
+                for i in 0..<a.count where !(Swift.abs(a[i] - b[i]) <= atol + rtol * Swift.abs(b[i])) { return false }
                 return true
             }
         }

@@ -1,0 +1,89 @@
+import Testing
+import TestSupport
+import Engine
+
+/// Finite-difference checks of the pooling ops for every attribute variant, plus exact forward values.
+@Suite struct GradientPoolTests {
+    struct Case: CustomStringConvertible, Sendable {
+        var input: [Int]
+        var kernel: [Int]
+        var strides: [Int]? = nil
+        var pads = [0, 0, 0, 0]
+        var ceil = false
+        var countIncludePad = false
+        var dilations: [Int]? = nil
+        var description: String {
+            "x\(input) k\(kernel) s\(strides ?? [1, 1]) p\(pads) ceil:\(ceil) cip:\(countIncludePad) d\(dilations ?? [1, 1])"
+        }
+    }
+
+    static let cases: [Case] = [
+        Case(input: [2, 2, 6, 6], kernel: [2, 2], strides: [2, 2]),
+        Case(input: [1, 3, 7, 7], kernel: [3, 3], strides: [2, 2], ceil: true),  // squeezenet style
+        Case(input: [1, 2, 6, 5], kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1]),
+        Case(input: [1, 2, 6, 6], kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], ceil: true, countIncludePad: true),
+        Case(input: [1, 2, 5, 6], kernel: [2, 3], strides: [1, 2], pads: [0, 1, 1, 0], countIncludePad: true),
+        Case(input: [1, 1, 5, 5], kernel: [3, 3], strides: nil),
+        Case(input: [1, 2, 8, 8], kernel: [3, 3], strides: [3, 3], pads: [1, 1, 1, 1], ceil: true),
+    ]
+
+    @Test(arguments: cases)
+    func maxPoolBackward(_ c: Case) throws {
+        let op = MaxPool(kernelShape: c.kernel, strides: c.strides, pads: c.pads, ceilMode: c.ceil)
+        let check = try GradientCheck.run(op, inputs: [TestSupport.distinct(c.input, seed: 3)], eps: 1e-3)
+        #expect(check.passed, "\(check)")
+    }
+
+    @Test(arguments: cases)
+    func averagePoolBackward(_ c: Case) throws {
+        let op = AveragePool(kernelShape: c.kernel, strides: c.strides, pads: c.pads, ceilMode: c.ceil,
+                             countIncludePad: c.countIncludePad)
+        let check = try GradientCheck.run(op, inputs: [TestSupport.randn(c.input, seed: 3)])
+        #expect(check.passed, "\(check)")
+    }
+
+    @Test func maxPoolWithDilationBackward() throws {
+        let op = MaxPool(kernelShape: [2, 2], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [2, 2])
+        let check = try GradientCheck.run(op, inputs: [TestSupport.distinct([1, 2, 6, 6], seed: 5)], eps: 1e-3)
+        #expect(check.passed, "\(check)")
+    }
+
+    @Test func globalAveragePoolBackward() throws {
+        let check = try GradientCheck.run(GlobalAveragePool(), inputs: [TestSupport.randn([2, 3, 4, 5], seed: 1)])
+        #expect(check.passed, "\(check)")
+    }
+
+    @Test func ceilModeDropsWindowStartingInPadding() throws {
+        // PyTorch: MaxPool2d(3, 2, ceil_mode=True) on 6×6 → 3×3 (not 3 windows + 1 starting past the edge).
+        let y = try MaxPool(kernelShape: [3, 3], strides: [2, 2], ceilMode: true).forward([Tensor.zeros([1, 1, 6, 6])])[0]
+        #expect(y.shape == [1, 1, 3, 3])
+        // With padding 1 and ceil on 5×5, k 2, s 2: ⌈(5 + 2 − 2)/2⌉ + 1 = 4, but the last start 6 ≥ 5 + 1 → 3
+        // (torch.nn.functional.max_pool2d gives [1, 1, 3, 3]).
+        let z = try MaxPool(kernelShape: [2, 2], strides: [2, 2], pads: [1, 1, 1, 1], ceilMode: true)
+            .forward([Tensor.zeros([1, 1, 5, 5])])[0]
+        #expect(z.shape == [1, 1, 3, 3])
+    }
+
+    @Test func averagePoolDivisorsMatchPyTorch() throws {
+        // Values printed by torch.nn.functional.avg_pool2d(torch.arange(16.).view(1,1,4,4), 3, 2, padding=1,
+        // ceil_mode=True, count_include_pad=True / False).
+        let x = Tensor(shape: [1, 1, 4, 4], data: (0..<16).map(Float.init))
+        let inc = try AveragePool(kernelShape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], ceilMode: true,
+                                  countIncludePad: true).forward([x])[0]
+        let expectedInc: [Float] = [10.0 / 9, 24.0 / 9, 15.0 / 9, 51.0 / 9, 10, 5.5, 25.0 / 6, 7, 3.75]
+        #expect(allClose(inc, Tensor(shape: [1, 1, 3, 3], data: expectedInc), rtol: 1e-5))
+        let exc = try AveragePool(kernelShape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], ceilMode: true,
+                                  countIncludePad: false).forward([x])[0]
+        let expectedExc: [Float] = [2.5, 4, 5, 8.5, 10, 11, 12.5, 14, 15]
+        #expect(allClose(exc, Tensor(shape: [1, 1, 3, 3], data: expectedExc), rtol: 1e-5))
+    }
+
+    @Test func maxPoolTiesGoToFirstElement() throws {
+        let x = Tensor(shape: [1, 1, 2, 2], data: [1, 1, 1, 1])
+        let op = MaxPool(kernelShape: [2, 2])
+        let y = try op.forward([x])
+        let g = try op.backward(BackwardContext(inputs: [x], outputs: y, outputGradients: [Tensor.ones([1, 1, 1, 1])],
+                                                needsInputGradient: [true]))
+        #expect(g[0]?.scalars == [1, 0, 0, 0])
+    }
+}
