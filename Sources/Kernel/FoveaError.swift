@@ -42,7 +42,7 @@ public struct FoveaError: Error, Sendable, Equatable, CustomStringConvertible {
         if let error = error as? FoveaError { return error }
         if let error = error as? PartialResultError { return error.error }
         if let interrupted = error as? Engine.Interrupted {
-            return FoveaError(.interrupted, interrupted.message)
+            return FoveaError(.interrupted, interrupted.message == "interrupted" ? "interrupted by the user" : interrupted.message)
         }
         let typeName = String(describing: type(of: error))
         let kind = ErrorKind.allCases.first { typeName == $0.rawValue || typeName.hasSuffix("." + $0.rawValue) }

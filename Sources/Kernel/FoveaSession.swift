@@ -61,8 +61,8 @@ public final class FoveaSession: KernelBackend {
         }
         if let error = cell.error {
             var e = error
-            if e.kind == .interrupted, case .object? = interpreter.names["_"], !e.message.contains("_") {
-                e.message += " (the partial result is in _)"
+            if cell.keptPartial {
+                e.message += "; the partial result is kept in _"
             }
             outcome.error = Traceback.report(e, source: request.code, executionCount: executionCount)
         }

@@ -19,6 +19,8 @@ public final class Interpreter {
         /// Pager texts from `help`/`?`.
         public var pages: [String] = []
         public var error: FoveaError?
+        /// An interrupted (or failed) verb left a partial result, now bound to `_`.
+        public var keptPartial = false
     }
 
     public init(registry: VerbRegistry, interruption: Interruption = Interruption(),
@@ -49,7 +51,10 @@ public final class Interpreter {
                 }
             } catch let error as PartialResultError {
                 result.error = error.error.located(at: statement.span)
-                if let partial = error.partial { names["_"] = partial }
+                if let partial = error.partial {
+                    names["_"] = partial
+                    result.keptPartial = true
+                }
                 return result
             } catch {
                 result.error = FoveaError.from(error).located(at: statement.span)

@@ -115,6 +115,8 @@ import Testing
         let interpreter = Interpreter(registry: VerbRegistry(CoreVerbs.all + [slow]))
         let r = interpreter.run("x = 1\ny = slow()\nz = 2", output: RecordingSink())
         #expect(r.error?.kind == .interrupted)
+        #expect(r.error?.message == "interrupted by the user")
+        #expect(r.keptPartial)
         #expect(r.error?.span?.start.line == 2)
         #expect(Repr.repr(interpreter.names["_"]!) == "50")
         #expect(interpreter.names["z"] == nil)

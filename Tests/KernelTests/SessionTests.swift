@@ -108,9 +108,26 @@ import Testing
         #expect(finished.wait(timeout: .now() + 5) == .success)
         #expect(Date().timeIntervalSince(interruptedAt) < 1.0)
         #expect(outcome?.error?.ename == "Interrupted")
+        #expect(outcome?.error?.evalue == "interrupted by the user")
         #expect(outcome?.error?.traceback[2] == "    ^^^^^^^^^")
         // The flag is reset for the next cell; names bound before the interrupt survive.
         #expect(session.run("y = 2\nx + y").0.plainResult == "3")
+    }
+
+    @Test func interruptedVerbKeepsItsPartialResult() {
+        let counter = Verb("counter", category: "Test", summary: "Counts until interrupted.", returns: "int", example: "counter()") { _, context in
+            for i in 0... {
+                context.partial = .int(i)
+                if i == 3 { context.interruption.request() }
+                try context.interruption.check()
+            }
+            return .none
+        }
+        let (session, _) = makeSession([counter])
+        let error = session.run("counter()").0.error
+        #expect(error?.ename == "Interrupted")
+        #expect(error?.evalue == "interrupted by the user; the partial result is kept in _")
+        #expect(session.run("_").0.plainResult == "3")
     }
 
     @Test func progressIsThrottledAndUpdatesInPlace() {
