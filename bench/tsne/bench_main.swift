@@ -12,8 +12,15 @@ func loadFashion(_ count: Int) throws -> ([Float], [Int]) {
     }
     return (pixels, labels)
 }
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
 func time<T>(_ label: String, _ body: () throws -> T) rethrows -> T {
-    let s = Date(); let v = try body(); print(String(format: "%@: %.3f s", label, Date().timeIntervalSince(s))); fflush(stdout); return v
+    let s = Date(), c = cpuSeconds()
+    let v = try body()
+    print(String(format: "%@: %.3f s wall, %.3f s CPU (all threads)", label, Date().timeIntervalSince(s), cpuSeconds() - c)); fflush(stdout); return v
 }
 let args = CommandLine.arguments
 let mode = args.count > 1 ? args[1] : "profile"
