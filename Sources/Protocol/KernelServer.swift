@@ -16,6 +16,11 @@ public struct KernelServerOptions: Sendable {
     public var lingerMilliseconds: Int32 = 1000
     /// IOPub messages queued per subscriber before a slow one starts missing messages.
     public var iopubHighWaterMark: Int32 = 100_000
+    /// After a cell fails with `stop_on_error`, how long the error reply waits for requests still in flight
+    /// (a client's "run all" sends every cell at once; the later ones may be a few hundred µs behind).
+    /// Whatever arrives before the reply leaves was sent before the client could see the error, so its
+    /// executes are aborted. Only failing cells pay this; ipykernel's `stop_on_error_timeout` is the analogue.
+    public var stopOnErrorWindowMilliseconds = 50
     public init() {}
 }
 
@@ -35,6 +40,7 @@ public final class KernelServer: @unchecked Sendable {
     private let wakeSender: ZMQSocket
 
     private let factory: MessageFactory
+    private let options: KernelServerOptions
     private let stateLock = PThreadLock()
     private var stopRequest: Disposition?
 
@@ -43,6 +49,7 @@ public final class KernelServer: @unchecked Sendable {
     public init(connection: ConnectionInfo, options: KernelServerOptions = KernelServerOptions(),
                 factory: MessageFactory = MessageFactory()) throws {
         self.factory = factory
+        self.options = options
         let context = try ZMQContext()
         self.context = context
         codec = WireCodec(key: connection.key, maxMessageBytes: options.maxMessageBytes)
@@ -117,7 +124,8 @@ public final class KernelServer: @unchecked Sendable {
     // MARK: Shell
 
     private func serveShell(_ dispatcher: Dispatcher) -> Disposition {
-        let channel = SocketChannel(socket: shell, codec: codec, name: "shell")
+        let channel = SocketChannel(socket: shell, codec: codec, name: "shell",
+                                    queueWindowMilliseconds: options.stopOnErrorWindowMilliseconds)
         while true {
             do {
                 let ready = try ZMQSocket.poll([shell, wakeReceiver], timeoutMilliseconds: -1)
@@ -179,12 +187,14 @@ final class SocketChannel: RequestChannel {
     let socket: ZMQSocket
     let codec: WireCodec
     let name: String
+    let queueWindowMilliseconds: Int
     private(set) var terminated = false
 
-    init(socket: ZMQSocket, codec: WireCodec, name: String) {
+    init(socket: ZMQSocket, codec: WireCodec, name: String, queueWindowMilliseconds: Int = 0) {
         self.socket = socket
         self.codec = codec
         self.name = name
+        self.queueWindowMilliseconds = queueWindowMilliseconds
     }
 
     func send(_ message: Message) {
@@ -218,12 +228,21 @@ final class SocketChannel: RequestChannel {
         }
     }
 
+    /// Everything already waiting, plus whatever arrives within `queueWindowMilliseconds`.
     func takeQueued() -> [Message] {
         var queued: [Message] = []
-        while let message = receive(dontWait: true) { queued.append(message) }
-        return queued
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, queueWindowMilliseconds)) * 1_000_000
+        while true {
+            while let message = receive(dontWait: true) { queued.append(message) }
+            let now = DispatchTime.now().uptimeNanoseconds
+            guard !terminated, now < deadline else { return queued }
+            let remaining = Int((deadline - now + 999_999) / 1_000_000)
+            guard (try? ZMQSocket.poll([socket], timeoutMilliseconds: remaining))?.first == true else { return queued }
+        }
     }
 }
+
+import Dispatch
 
 #if canImport(Glibc)
 import Glibc

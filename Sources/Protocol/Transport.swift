@@ -9,8 +9,9 @@ public enum RequestChannelKind: String, Sendable { case shell, control }
 public protocol RequestChannel: AnyObject {
     /// Sends a reply; `message.identities` already address the requester.
     func send(_ message: Message)
-    /// Requests already waiting, taken without blocking. After an error with `stop_on_error`, the
-    /// dispatcher takes these (they arrived before the error reply) and aborts the execute requests.
+    /// Requests already waiting (a socket channel also waits a short, bounded window for ones in flight).
+    /// After an error with `stop_on_error`, the dispatcher takes these before sending the error reply —
+    /// so the client sent them before it could see the error — and aborts the execute requests.
     func takeQueued() -> [Message]
 }
 

@@ -3,8 +3,8 @@
 The suite looks the `fovea` kernelspec up through jupyter_client (so `./scripts/test`, which installs it into
 `.venv-test`, is exercised exactly as JupyterLab would use it). When no `fovea` kernelspec is installed — or
 `FOVEA_KERNEL` names a specific binary — it runs `fovea-kernel install --prefix <tmp>` and points
-`JUPYTER_PATH` there. Kernelspec variants (interrupt by message, CurveZMQ) are copies of the real one with
-one field changed, in the same temporary folder.
+`JUPYTER_PATH` there. Kernelspec variants are copies of the real one with
+one field changed (`fovea-message`: interrupt_mode "message"), in the same temporary folder.
 
 The kernel's user data (history file, caches) goes to a fresh `XDG_DATA_HOME`, so every run starts as a new
 user would; the real user's files are never touched.
@@ -100,12 +100,7 @@ def pytest_configure(config: pytest.Config) -> None:
         spec["interrupt_mode"] = "message"
         spec["display_name"] = spec.get("display_name", "Fovea") + " (interrupt by message)"
 
-    def curve(spec: dict) -> None:
-        spec.setdefault("metadata", {})["supported_encryption"] = ["curve"]
-        spec["display_name"] = spec.get("display_name", "Fovea") + " (CurveZMQ)"
-
     _write_variant(spec_dir, "fovea-message", message_mode)
-    _write_variant(spec_dir, "fovea-curve", curve)
     paths.append(str(_TMP / "variants" / "share" / "jupyter"))
     previous = os.environ.get("JUPYTER_PATH")
     os.environ["JUPYTER_PATH"] = os.pathsep.join(paths + ([previous] if previous else []))

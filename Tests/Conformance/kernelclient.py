@@ -28,10 +28,13 @@ def strip_ansi(text: str) -> str:
 
 
 @contextlib.contextmanager
-def running_kernel(kernel_name: str = KERNEL_NAME, **km_kwargs: Any) -> Iterator[tuple[KernelManager, Any]]:
-    """Starts a kernel from its kernelspec, yields (manager, ready blocking client), shuts it down after."""
+def running_kernel(
+    kernel_name: str = KERNEL_NAME, start: dict[str, Any] | None = None, **km_kwargs: Any
+) -> Iterator[tuple[KernelManager, Any]]:
+    """Starts a kernel from its kernelspec, yields (manager, ready blocking client), shuts it down after.
+    `start` goes to start_kernel (cwd, stdout/stderr, env); the rest configures the KernelManager."""
     km = KernelManager(kernel_name=kernel_name, **km_kwargs)
-    km.start_kernel()
+    km.start_kernel(**(start or {}))
     kc = km.client()
     kc.start_channels()
     try:

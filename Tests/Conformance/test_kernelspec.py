@@ -58,6 +58,7 @@ def test_install_user_is_found_by_jupyter(binary, tmp_path):
     # never writes into the real user's ~/.local.
     env = {k: v for k, v in os.environ.items() if k not in ("JUPYTER_DATA_DIR", "JUPYTER_PATH")}
     env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    env["JUPYTER_PREFER_ENV_PATH"] = "0"  # the user's kernelspec wins over the test venv's, as outside a venv
     _install(binary, "--user", env=env)
     folder = tmp_path / "data" / "jupyter" / "kernels" / "fovea"
     _check_spec(folder, binary)

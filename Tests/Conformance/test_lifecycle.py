@@ -110,3 +110,19 @@ def test_restart_kernel_clears_state_and_keeps_history():
         assert rows[0][0] == session_before
         tail = shell_reply(kc, kc.history(hist_access_type="tail", n=1, raw=True, output=False))
         assert tail["content"]["history"][-1][0] > session_before
+
+
+def test_history_survives_a_killed_kernel():
+    """Issue 8, "no data lost": cells recorded before a SIGKILL are read back by the next kernel."""
+    tag = f"killed_{uuid.uuid4().hex[:8]}"
+    with running_kernel() as (km, kc):
+        for i in range(20):
+            execute(kc, f"{tag}_{i} = {i}")
+        km.restart_kernel(now=True)  # SIGKILL, then a fresh process
+        kc.wait_for_ready(timeout=60)
+        rows = shell_reply(kc, kc.history(hist_access_type="search", pattern=f"{tag}_*", raw=True, output=False))
+        assert [r[2] for r in rows["content"]["history"]] == [f"{tag}_{i} = {i}" for i in range(20)]
+        # And the file is still appendable: the new kernel records its own cells after the old ones.
+        execute(kc, f"{tag}_after = 1")
+        rows = shell_reply(kc, kc.history(hist_access_type="search", pattern=f"{tag}_*", raw=True, output=False))
+        assert rows["content"]["history"][-1][2] == f"{tag}_after = 1"

@@ -37,7 +37,9 @@ def _raw_kernel_info(info: dict, key: bytes, **curve: bytes) -> list[bytes] | No
 
 def test_curvezmq_with_keys_provisioned_by_jupyter_client():
     assert zmq.has("curve")
-    with running_kernel("fovea-curve", transport_encryption="required") as (km, kc):
+    # The installed kernelspec itself declares `metadata.supported_encryption: ["curve"]`, so jupyter_client
+    # provisions keys for it (transport_encryption="required" refuses kernelspecs that do not).
+    with running_kernel("fovea", transport_encryption="required") as (km, kc):
         with open(km.connection_file) as f:
             on_disk = json.load(f)
         assert on_disk.get("curve_publickey") and on_disk.get("curve_secretkey")

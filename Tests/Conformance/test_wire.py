@@ -251,3 +251,32 @@ def test_sigint_while_idle_does_not_kill_the_kernel(kernel):
     time.sleep(0.3)
     assert km.is_alive()
     assert execute(kc, "3 + 3").result_text == "6"
+
+
+def test_complete_names_in_scope_and_file_paths(kernel, tmp_path):
+    _, kc = kernel
+    execute(kc, "my_variable_for_completion = 1")
+    code = "my_variable_for"
+    reply = shell_reply(kc, kc.complete(code, len(code)))
+    assert reply["content"]["matches"] == ["my_variable_for_completion"]
+
+    # File paths inside strings, relative to the kernel's working directory (or absolute).
+    (tmp_path / "picture-one.png").write_bytes(b"")
+    (tmp_path / "picture-two.png").write_bytes(b"")
+    (tmp_path / "pictures").mkdir()
+    code = f'image("{tmp_path}/pictu'
+    reply = shell_reply(kc, kc.complete(code, len(code)))
+    content = reply["content"]
+    start = content["cursor_start"]
+    completed = {code[:start] + m for m in content["matches"]}
+    prefix = f'image("{tmp_path}/'
+    assert completed == {prefix + "picture-one.png", prefix + "picture-two.png", prefix + "pictures/"}
+
+
+def test_inspect_a_name_summarises_its_value(kernel):
+    _, kc = kernel
+    execute(kc, 'inspected = [1, 2, 3]')
+    reply = shell_reply(kc, kc.inspect("inspected", cursor_pos=4))
+    validate(reply, "inspect_reply")
+    assert reply["content"]["found"] is True
+    assert "inspected" in reply["content"]["data"]["text/plain"]

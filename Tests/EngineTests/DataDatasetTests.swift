@@ -146,6 +146,23 @@ import Testing
         #expect(abs(data.pixels[0] - 0.2) < 1.0 / 255 && abs(data.pixels.last! - 0.8) < 1.0 / 255)
     }
 
+    @Test func imageFolderMixesJPEGAndPNGOfDifferentSizes() throws {
+        let root = try temporaryFolder()
+        for name in ["a", "b"] {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent(name), withIntermediateDirectories: true)
+        }
+        let small = Image(height: 6, width: 8, channels: 1, fill: 1)
+        try Data(try PNGCodec.encode(small)).write(to: root.appendingPathComponent("a/0.png"))
+        let jpegSample = try #require(try FileManager.default.contentsOfDirectory(atPath: "/usr/lib/python3/dist-packages/skimage/data")
+            .filter { $0.hasSuffix(".jpg") }.sorted().first)
+        try FileManager.default.copyItem(atPath: "/usr/lib/python3/dist-packages/skimage/data/\(jpegSample)",
+                                         toPath: root.appendingPathComponent("b/photo.jpg").path)
+        let data = try Dataset.load(root.path)
+        #expect(data.shape == [2, 3, 6, 8])  // every image at the first one's size, RGB because one is colour
+        #expect(data.labels == [0, 1])
+        #expect(data.pixels[0..<(3 * 48)].allSatisfy { abs($0 - 1) < 1e-6 })
+    }
+
     @Test func imageFolderWithCorruptImage() throws {
         let root = try temporaryFolder()
         let folder = root.appendingPathComponent("only")

@@ -48,12 +48,12 @@ import Engine
 
     @Test func gridLayoutExactAndSplitAgree() throws {
         var rng = EmbeddingTestRNG(77)
-        let n = 1_500
+        let n = 600
         let pts = (0..<(2 * n)).map { _ in Float(rng.gaussian()) }
-        let exact = try GridLayout.assign(points: pts, cols: 40, exact: true)
-        let split = try GridLayout.assign(points: pts, cols: 40, exact: false)
+        let exact = try GridLayout.assign(points: pts, cols: 25, exact: true)
+        let split = try GridLayout.assign(points: pts, cols: 25, exact: false, pieceSize: 100)
         for g in [exact, split] {
-            #expect(g.rows == 38 && Set(g.cellOfPoint).count == n && g.cellOfPoint.allSatisfy { $0 >= 0 && $0 < 40 * 38 })
+            #expect(g.rows == 24 && Set(g.cellOfPoint).count == n && g.cellOfPoint.allSatisfy { $0 >= 0 && $0 < 25 * 24 })
         }
         #expect(split.cost >= exact.cost - 1e-9)
         #expect(split.lowerBound <= exact.cost + 1e-9)

@@ -82,6 +82,29 @@ import Engine
         #expect(grads[1] == nil)
     }
 
+    @Test func batchSplitAcrossCoresMatchesImageByImage() throws {
+        let op = Conv(strides: [2, 2], pads: [1, 1, 1, 1], group: 2)
+        let x = TestSupport.randn([5, 4, 9, 9], seed: 1), w = TestSupport.randn([6, 2, 3, 3], seed: 2)
+        let b = TestSupport.randn([6], seed: 3)
+        let y = try op.forward([x, w, b])[0]
+        let dy = TestSupport.randn(y.shape, seed: 4)
+        func grads(_ x: Tensor, _ dy: Tensor) throws -> [Tensor?] {
+            try op.backward(BackwardContext(inputs: [x, w, b], outputs: [Tensor.zeros([0])], outputGradients: [dy],
+                                            needsInputGradient: [true, true, true], outputShapes: [dy.shape]))
+        }
+        let all = try grads(x, dy)
+        #expect(try grads(x, dy)[1] == all[1])  // deterministic reduction order
+        var dwSum = Tensor.zeros(w.shape)
+        for n in 0..<5 {
+            let xn = try x.slice(axis: 0, n..<(n + 1)), dyn = try dy.slice(axis: 0, n..<(n + 1))
+            #expect(try op.forward([xn, w, b])[0] == (try y.slice(axis: 0, n..<(n + 1))))
+            let one = try grads(xn, dyn)
+            #expect(one[0] == (try all[0]!.slice(axis: 0, n..<(n + 1))))
+            dwSum.add(one[1]!)
+        }
+        #expect(allClose(all[1]!, dwSum, rtol: 1e-5, atol: 1e-5))
+    }
+
     @Test func badShapesThrow() {
         let op = Conv(group: 2)
         #expect(throws: ShapeError.self) {

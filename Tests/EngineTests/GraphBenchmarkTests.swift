@@ -105,7 +105,7 @@ struct GraphBenchmarkTests {
         try time("squeezenet1_1 forward b1", repeats: 5) { _ = try squeeze.run(["x": x1]) }
         try time("squeezenet1_1 forward b32") { _ = try squeeze.run(["x": x32]) }
         try time("squeezenet1_1 saliency b1", repeats: 5) {
-            let pass = try squeeze.forward(["x": x1])
+            let pass = try squeeze.forward(["x": x1], capture: [])
             var seed = Tensor.zeros([1, 1000])
             seed[0, 3] = 1
             _ = try pass.backward(from: "logits", gradient: seed)
@@ -113,7 +113,7 @@ struct GraphBenchmarkTests {
         let vgg = try BenchmarkNets.vgg16()
         try time("vgg16 forward b1", repeats: 2) { _ = try vgg.run(["x": x1]) }
         try time("vgg16 saliency b1", repeats: 2) {
-            let pass = try vgg.forward(["x": x1])
+            let pass = try vgg.forward(["x": x1], capture: [])
             var seed = Tensor.zeros([1, 1000])
             seed[0, 3] = 1
             _ = try pass.backward(gradient: seed)

@@ -97,6 +97,16 @@ import Testing
         #expect(img[0, 0, 1] == 1)
     }
 
+    @Test func polygonsFillWithExactEdgeCoverage() throws {
+        var d = Drawing(width: 10, height: 10)
+        d.add(.polygon(points: [(2, 2), (6.5, 2), (6.5, 6), (2, 6)], fill: .black, opacity: 1))
+        let img = try d.raster()
+        #expect(img[3, 3, 0] == 0 && img[5, 5, 0] == 0)
+        #expect(abs(img[3, 6, 0] - 0.5) < 1e-6, "half-covered column")
+        #expect(img[1, 3, 0] == 1 && img[6, 3, 0] == 1 && img[3, 7, 0] == 1)
+        #expect(try d.svg().contains("<polygon points=\"2,2 6.5,2 6.5,6 2,6\" fill=\"#000000\"/>"))
+    }
+
     @Test func renderingIsDeterministic() throws {
         let fig = Figure(panels: [
             .image(Image(height: 8, width: 8, channels: 1, fill: 0.3), title: "a"),
@@ -163,6 +173,19 @@ import Testing
                 && abs(img.pixels[3 * i + 2] - expected.2) < 1e-4
         }
         #expect(found)
+    }
+
+    @Test func linePlotShadesTheAreaUnderACurve() throws {
+        let plot = LinePlot(series: [.init(name: "deletion (AUC 0.31)", y: [1, 0.3, 0.1, 0], fillOpacity: 0.2)],
+                            yRange: 0...1)
+        #expect(try plot.svg().contains("fill-opacity=\"0.2\""))
+        let img = try plot.render()
+        let blue = RGB(hex: 0x1f77b4)
+        // Just above the x axis, left part of the plot: 20 % blue over white.
+        let tinted = (0..<(img.width * img.height)).contains { i in
+            abs(img.pixels[3 * i] - (0.2 * blue.r + 0.8)) < 1e-4 && abs(img.pixels[3 * i + 2] - (0.2 * blue.b + 0.8)) < 1e-4
+        }
+        #expect(tinted)
     }
 
     @Test func linePlotDrawsEverySeries() throws {

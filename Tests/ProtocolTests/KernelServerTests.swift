@@ -156,4 +156,38 @@ final class SocketTestClient {
         #expect(backend.executed.map(\.code) == ["small"])
         #expect(backend.shutdowns == [false])
     }
+
+    /// "Run all": a failing cell and the cells sent right behind it in one burst. The later executes were
+    /// sent before the client could see the error, so they are aborted, though the error took microseconds.
+    @Test(.timeLimit(.minutes(1))) func stopOnErrorAbortsABurstInFlight() throws {
+        let backend = ScriptedBackend()
+        var options = KernelServerOptions()
+        options.lingerMilliseconds = 0
+        let server = try KernelServer(connection: ConnectionInfo(key: Array("k".utf8)), options: options)
+        let finished = DispatchSemaphore(value: 0)
+        _ = try LoopThread(name: "test-kernel") {
+            _ = server.run(backend: backend)
+            finished.signal()
+        }
+        let client = try SocketTestClient(endpoints: server.endpoints, key: "k")
+        defer { client.close() }
+
+        let burst = [client.client.execute("fail"), client.client.execute("a"), client.client.execute("b")]
+        for request in burst { try client.send(request, on: client.shell) }
+        var statuses: [String: JSON] = [:]
+        for _ in burst {
+            let reply = try #require(try client.receive(on: client.shell))
+            statuses[reply.parentHeader["msg_id"]?.stringValue ?? ""] = reply.content["status"]
+        }
+        #expect(burst.map { statuses[$0.header.msgID] } == [.string("error"), .string("aborted"), .string("aborted")])
+
+        // Sent after the error reply arrived: runs.
+        let after = client.client.execute("after")
+        try client.send(after, on: client.shell)
+        #expect(try client.receive(on: client.shell)?.content["status"] == .string("ok"))
+
+        try client.send(client.client.request("shutdown_request"), on: client.control)
+        #expect(finished.wait(timeout: .now() + .seconds(10)) == .success)
+        #expect(backend.executed.map(\.code) == ["fail", "after"])
+    }
 }

@@ -283,10 +283,10 @@ def draw_inputs(model, input_shape, classes: int, seed: int, count: int, stable:
 
 
 def write_oracle(model: nn.Module, name: str, out_dir: str, input_shape: tuple[int, ...], classes: int, seed: int,
-                 stable: bool = False) -> None:
+                 stable: bool = False, tries: int = 12) -> None:
     """Inputs, targets, logits and input gradients for batch 1 and batch 2 (the first image, then both)."""
     if stable:
-        inputs, targets = draw_inputs(model, input_shape, classes, seed, 2, stable=True)
+        inputs, targets = draw_inputs(model, input_shape, classes, seed, 2, stable=tries > 0, tries=tries)
         batches = {1: (inputs[:1], targets[:1]), 2: (inputs, targets)}
     else:
         g = torch.Generator().manual_seed(seed + 1000)
@@ -319,7 +319,8 @@ def check_onnxruntime(name: str, out_dir: str) -> None:
 
 
 def make(name: str, build, out_dir: str, input_shape, classes: int, seed: int, opset: int = 17, fold: bool = True,
-         metadata: dict[str, str] | None = None, convert_to: int | None = None, calibrate: bool = False) -> None:
+         metadata: dict[str, str] | None = None, convert_to: int | None = None, calibrate: bool = False,
+         tries: int = 12) -> None:
     torch.manual_seed(seed)
     model = build()
     randomize_batchnorm(model, input_shape if calibrate else None)
@@ -331,7 +332,7 @@ def make(name: str, build, out_dir: str, input_shape, classes: int, seed: int, o
         convert_opset(path, convert_to)
     if metadata:
         add_metadata(path, metadata)
-    write_oracle(model, name, out_dir, input_shape, classes, seed, stable=calibrate)
+    write_oracle(model, name, out_dir, input_shape, classes, seed, stable=calibrate, tries=tries)
     check_onnxruntime(name, out_dir)
     print(f"wrote {path} ({os.path.getsize(path) / 1e6:.2f} MB)")
 
@@ -409,7 +410,7 @@ IMAGENET_MEAN = [0.485, 0.456, 0.406]
 IMAGENET_STD = [0.229, 0.224, 0.225]
 
 
-def large(out_dir: str, only: list[str] | None) -> None:
+def large(out_dir: str, only: list[str] | None, tries: int = 12) -> None:
     os.makedirs(out_dir, exist_ok=True)
     for i, (name, build) in enumerate(torchvision_models().items()):
         if only and name not in only:
@@ -422,7 +423,7 @@ def large(out_dir: str, only: list[str] | None) -> None:
                 "fovea.input_size": json.dumps([224, 224]),
                 "fovea.classes": json.dumps([f"class {k}" for k in range(1000)]),
             }
-        make(name, build, out_dir, (3, 224, 224), 1000, seed=100 + i, metadata=meta, calibrate=True)
+        make(name, build, out_dir, (3, 224, 224), 1000, seed=100 + i, metadata=meta, calibrate=True, tries=tries)
 
 
 def main() -> None:
@@ -430,12 +431,15 @@ def main() -> None:
     parser.add_argument("--large", action="store_true", help="also export the torchvision models to tools/oracle/out")
     parser.add_argument("--only", nargs="*", help="torchvision model names to (re)generate")
     parser.add_argument("--skip-small", action="store_true")
+    parser.add_argument("--tries", type=int, default=12,
+                        help="candidate inputs per image when looking for a stable gradient (torchvision models); "
+                             "0 skips the search (much faster: no float64 passes) and takes the first input")
     args = parser.parse_args()
     torch.set_num_threads(min(2, os.cpu_count() or 1))
     if not args.skip_small:
         small(SMALL_DIR)
     if args.large:
-        large(LARGE_DIR, args.only)
+        large(LARGE_DIR, args.only, args.tries)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@ import Foundation
 
 /// A folder of images with one sub-folder per class (torchvision's `ImageFolder` layout): classes are the
 /// sub-folder names in sorted order, labels their indices. Every image is brought to the size of the first
-/// one (bilinear) and to RGB if any image is in colour, so the result is one N×C×H×W block.
+/// one (bilinear, as PIL resamples) and to RGB if any image is in colour, so the result is one N×C×H×W block.
 enum ImageFolder {
     static let extensions: Set<String> = ["png", "jpg", "jpeg"]
 
@@ -40,7 +40,7 @@ enum ImageFolder {
         for image in images {
             var picture = channels == 3 ? image.toRGB() : image
             if picture.height != first.height || picture.width != first.width {
-                picture = bilinear(picture, height: first.height, width: first.width)
+                picture = picture.resized(height: first.height, width: first.width)
             }
             pixels.append(contentsOf: picture.chwData())
         }
@@ -61,45 +61,13 @@ enum ImageFolder {
         }
     }
 
-    /// Decodes one file by its extension through the imaging codecs.
+    /// Decodes one file (PNG or JPEG, recognised by signature) through the imaging codecs.
     static func decode(_ path: String) throws -> Image {
         let bytes = try FileBytes.read(path)
         do {
-            switch (path as NSString).pathExtension.lowercased() {
-            case "png":
-                return try PNGCodec.decode(bytes)
-            default:
-                throw DataError(.unsupported, "\(path): this kernel cannot decode .\((path as NSString).pathExtension) images yet (PNG is supported)")
-            }
-        } catch let error as DataError {
-            throw error
+            return try ImageFiles.decode(bytes, name: (path as NSString).lastPathComponent)
         } catch {
             throw DataError(.corrupt, "\(path): \(error)")
         }
-    }
-
-    /// Bilinear resampling with half-pixel centres (as PIL and torchvision without antialiasing).
-    static func bilinear(_ image: Image, height: Int, width: Int) -> Image {
-        var out = [Float](repeating: 0, count: height * width * image.channels)
-        let sy = Float(image.height) / Float(height)
-        let sx = Float(image.width) / Float(width)
-        for y in 0..<height {
-            let fy = max(0, (Float(y) + 0.5) * sy - 0.5)
-            let y0 = min(Int(fy), image.height - 1)
-            let y1 = min(y0 + 1, image.height - 1)
-            let wy = fy - Float(y0)
-            for x in 0..<width {
-                let fx = max(0, (Float(x) + 0.5) * sx - 0.5)
-                let x0 = min(Int(fx), image.width - 1)
-                let x1 = min(x0 + 1, image.width - 1)
-                let wx = fx - Float(x0)
-                for c in 0..<image.channels {
-                    let top = image[y0, x0, c] * (1 - wx) + image[y0, x1, c] * wx
-                    let bottom = image[y1, x0, c] * (1 - wx) + image[y1, x1, c] * wx
-                    out[(y * width + x) * image.channels + c] = top * (1 - wy) + bottom * wy
-                }
-            }
-        }
-        return Image(height: height, width: width, channels: image.channels, pixels: out)
     }
 }

@@ -42,24 +42,34 @@ struct QuadTree {
             nodes[node].start = s; nodes[node].end = e
             return
         }
-        // Counting sort of the range into the four quadrants.
-        var counts = [0, 0, 0, 0]
-        @inline(__always) func quadrant(_ p: Int32) -> Int {
-            (y[2 * Int(p)] >= cx ? 1 : 0) + (y[2 * Int(p) + 1] >= cy ? 2 : 0)
+        // Counting sort of the range into the four quadrants (no heap allocation per node).
+        var c0 = 0, c1 = 0, c2 = 0
+        for t in s..<e {
+            let p = Int(order[t])
+            let q = (y[2 * p] >= cx ? 1 : 0) + (y[2 * p + 1] >= cy ? 2 : 0)
+            if q == 0 { c0 += 1 } else if q == 1 { c1 += 1 } else if q == 2 { c2 += 1 }
         }
-        for t in s..<e { counts[quadrant(order[t])] += 1 }
-        var offsets = [s, s + counts[0], s + counts[0] + counts[1], s + counts[0] + counts[1] + counts[2]]
-        let begins = offsets
-        for t in s..<e { let q = quadrant(order[t]); scratch[offsets[q]] = order[t]; offsets[q] += 1 }
+        let b0 = s, b1 = s + c0, b2 = s + c0 + c1, b3 = s + c0 + c1 + c2
+        var o0 = b0, o1 = b1, o2 = b2, o3 = b3
+        for t in s..<e {
+            let p = order[t]
+            let q = (y[2 * Int(p)] >= cx ? 1 : 0) + (y[2 * Int(p) + 1] >= cy ? 2 : 0)
+            switch q {
+            case 0: scratch[o0] = p; o0 += 1
+            case 1: scratch[o1] = p; o1 += 1
+            case 2: scratch[o2] = p; o2 += 1
+            default: scratch[o3] = p; o3 += 1
+            }
+        }
         for t in s..<e { order[t] = scratch[t] }
         let first = nodes.count
         nodes[node].firstChild = first
         for _ in 0..<4 { nodes.append(Node()) }
         let h = side / 4
-        for q in 0..<4 {
-            let ncx = cx + (q & 1 == 1 ? h : -h), ncy = cy + (q & 2 == 2 ? h : -h)
-            build(first + q, begins[q], begins[q] + counts[q], ncx, ncy, side / 2, depth: depth + 1, &scratch)
-        }
+        build(first, b0, b1, cx - h, cy - h, side / 2, depth: depth + 1, &scratch)
+        build(first + 1, b1, b2, cx + h, cy - h, side / 2, depth: depth + 1, &scratch)
+        build(first + 2, b2, b3, cx - h, cy + h, side / 2, depth: depth + 1, &scratch)
+        build(first + 3, b3, e, cx + h, cy + h, side / 2, depth: depth + 1, &scratch)
     }
 
     /// Repulsive forces and Z by Barnes–Hut with opening angle θ.
@@ -74,13 +84,16 @@ struct QuadTree {
                     y.withUnsafeBufferPointer { yp in
                         EmbeddingParallel.mapChunks(count: n) { range -> Double in
                             var z = 0.0
-                            var stack = [Int]()
-                            stack.reserveCapacity(256)
+                            let stack = UnsafeMutablePointer<Int>.allocate(capacity: 4 * 64 + 8)
+                            defer { stack.deallocate() }
                             for i in range {
                                 let px = yp[2 * i], py = yp[2 * i + 1]
                                 var fx = 0.0, fy = 0.0
-                                stack.append(0)
-                                while let ni = stack.popLast() {
+                                stack[0] = 0
+                                var top = 1
+                                while top > 0 {
+                                    top -= 1
+                                    let ni = stack[top]
                                     let node = np[ni]
                                     if node.count == 0 { continue }
                                     let dx = px - node.comX, dy = py - node.comY
@@ -102,7 +115,8 @@ struct QuadTree {
                                         fx += c * dx; fy += c * dy
                                     } else {
                                         let c = node.firstChild
-                                        stack.append(c); stack.append(c + 1); stack.append(c + 2); stack.append(c + 3)
+                                        stack[top] = c; stack[top + 1] = c + 1; stack[top + 2] = c + 2; stack[top + 3] = c + 3
+                                        top += 4
                                     }
                                 }
                                 f[2 * i] = fx; f[2 * i + 1] = fy

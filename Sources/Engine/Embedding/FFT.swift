@@ -74,33 +74,55 @@ final class FFTPlan: @unchecked Sendable {
             tw.withUnsafeBufferPointer { twp in
                 root.withUnsafeBufferPointer { rp in
                     let a = scratch, b = scratch + 5
-                    for p in 0..<m {
-                        for q in 0..<s {
-                            for t in 0..<r { a[t] = xr[q + s * (p + t * m)]; b[t] = xi[q + s * (p + t * m)] }
-                            for u in 0..<r {
-                                var sr = 0.0, si = 0.0
-                                if r == 2 {
-                                    sr = u == 0 ? a[0] + a[1] : a[0] - a[1]
-                                    si = u == 0 ? b[0] + b[1] : b[0] - b[1]
-                                } else if r == 4 {
-                                    switch u {
-                                    case 0: sr = a[0] + a[1] + a[2] + a[3]; si = b[0] + b[1] + b[2] + b[3]
-                                    case 1: sr = a[0] + b[1] - a[2] - b[3]; si = b[0] - a[1] - b[2] + a[3]
-                                    case 2: sr = a[0] - a[1] + a[2] - a[3]; si = b[0] - b[1] + b[2] - b[3]
-                                    default: sr = a[0] - b[1] - a[2] + b[3]; si = b[0] + a[1] - b[2] - a[3]
-                                    }
-                                } else {
+                    switch r {
+                    case 4:
+                        for p in 0..<m {
+                            let w = twp.baseAddress! + 8 * p
+                            for q in 0..<s {
+                                let i0 = q + s * p, st = s * m
+                                let a0 = xr[i0], a1 = xr[i0 + st], a2 = xr[i0 + 2 * st], a3 = xr[i0 + 3 * st]
+                                let b0 = xi[i0], b1 = xi[i0 + st], b2 = xi[i0 + 2 * st], b3 = xi[i0 + 3 * st]
+                                let s0r = a0 + a2, s0i = b0 + b2, d0r = a0 - a2, d0i = b0 - b2
+                                let s1r = a1 + a3, s1i = b1 + b3, d1r = a1 - a3, d1i = b1 - b3
+                                let o = q + s * 4 * p
+                                yr[o] = s0r + s1r; yi[o] = s0i + s1i
+                                var tr = d0r + d1i, ti = d0i - d1r
+                                yr[o + s] = tr * w[2] - ti * w[3]; yi[o + s] = tr * w[3] + ti * w[2]
+                                tr = s0r - s1r; ti = s0i - s1i
+                                yr[o + 2 * s] = tr * w[4] - ti * w[5]; yi[o + 2 * s] = tr * w[5] + ti * w[4]
+                                tr = d0r - d1i; ti = d0i + d1r
+                                yr[o + 3 * s] = tr * w[6] - ti * w[7]; yi[o + 3 * s] = tr * w[7] + ti * w[6]
+                            }
+                        }
+                    case 2:
+                        for p in 0..<m {
+                            let wr = twp[4 * p + 2], wi = twp[4 * p + 3]
+                            for q in 0..<s {
+                                let i0 = q + s * p, i1 = i0 + s * m
+                                let o = q + s * 2 * p
+                                yr[o] = xr[i0] + xr[i1]; yi[o] = xi[i0] + xi[i1]
+                                let tr = xr[i0] - xr[i1], ti = xi[i0] - xi[i1]
+                                yr[o + s] = tr * wr - ti * wi; yi[o + s] = tr * wi + ti * wr
+                            }
+                        }
+                    default:
+                        for p in 0..<m {
+                            for q in 0..<s {
+                                for t in 0..<r { a[t] = xr[q + s * (p + t * m)]; b[t] = xi[q + s * (p + t * m)] }
+                                for u in 0..<r {
+                                    var sr = 0.0, si = 0.0
+                                    var k = 0
                                     for t in 0..<r {
-                                        let k = (t * u) % r
                                         let wr = rp[2 * k], wi = rp[2 * k + 1]
                                         sr += a[t] * wr - b[t] * wi
                                         si += a[t] * wi + b[t] * wr
+                                        k += u; if k >= r { k -= r }
                                     }
+                                    let wr = twp[2 * (p * r + u)], wi = twp[2 * (p * r + u) + 1]
+                                    let o = q + s * (r * p + u)
+                                    yr[o] = sr * wr - si * wi
+                                    yi[o] = sr * wi + si * wr
                                 }
-                                let wr = twp[2 * (p * r + u)], wi = twp[2 * (p * r + u) + 1]
-                                let o = q + s * (r * p + u)
-                                yr[o] = sr * wr - si * wi
-                                yi[o] = sr * wi + si * wr
                             }
                         }
                     }
@@ -116,32 +138,34 @@ final class FFTPlan: @unchecked Sendable {
     }
 }
 
-/// 2-D FFT of an M×M complex array (row-major), rows in parallel.
+/// 2-D FFT of an M×M complex array (row-major), rows in parallel. Inputs that are zero outside their first
+/// `rows` rows skip those rows' transforms; inverse transforms can likewise produce only the first `rows` rows.
 enum FFT2D {
-    /// Forward transform; the result is stored TRANSPOSED (F ᵀ), which is fine for pointwise products with
+    /// Forward transform; the result is stored TRANSPOSED (Fᵀ), which is fine for pointwise products with
     /// another array transformed the same way and undone by `inverseFromTransposed`.
     static func forwardTransposed(_ re: UnsafeMutablePointer<Double>, _ im: UnsafeMutablePointer<Double>,
-                                  plan: FFTPlan) {
-        rows(re, im, plan: plan, conjugate: false)
+                                  plan: FFTPlan, nonzeroRows: Int? = nil) {
+        rows(re, im, plan: plan, conjugate: false, count: nonzeroRows ?? plan.n)
         transpose(re, plan.n); transpose(im, plan.n)
-        rows(re, im, plan: plan, conjugate: false)
+        rows(re, im, plan: plan, conjugate: false, count: plan.n)
     }
 
-    /// Inverse of `forwardTransposed` (scaled by 1/M²).
+    /// Inverse of `forwardTransposed` (scaled by 1/M²); only the first `neededRows` rows are valid.
     static func inverseFromTransposed(_ re: UnsafeMutablePointer<Double>, _ im: UnsafeMutablePointer<Double>,
-                                      plan: FFTPlan) {
-        rows(re, im, plan: plan, conjugate: true)
+                                      plan: FFTPlan, neededRows: Int? = nil) {
+        let needed = neededRows ?? plan.n
+        rows(re, im, plan: plan, conjugate: true, count: plan.n)
         transpose(re, plan.n); transpose(im, plan.n)
-        rows(re, im, plan: plan, conjugate: true)
+        rows(re, im, plan: plan, conjugate: true, count: needed)
         let scale = 1 / Double(plan.n * plan.n)
-        for t in 0..<(plan.n * plan.n) { re[t] *= scale; im[t] *= scale }
+        for t in 0..<(needed * plan.n) { re[t] *= scale; im[t] *= scale }
     }
 
-    /// FFT of every row; `conjugate` computes the unscaled inverse via conj(F(conj x)).
+    /// FFT of rows 0..<count; `conjugate` computes the unscaled inverse via conj(F(conj x)).
     private static func rows(_ re: UnsafeMutablePointer<Double>, _ im: UnsafeMutablePointer<Double>,
-                             plan: FFTPlan, conjugate: Bool) {
+                             plan: FFTPlan, conjugate: Bool, count: Int) {
         let m = plan.n
-        EmbeddingParallel.forEachChunk(count: m, chunks: 2) { range in
+        EmbeddingParallel.forEachChunk(count: count, chunks: 2) { range in
             let work = UnsafeMutablePointer<Double>.allocate(capacity: 2 * m)
             defer { work.deallocate() }
             for r in range {
@@ -153,10 +177,16 @@ enum FFT2D {
         }
     }
 
+    /// In-place square transpose in 32×32 tiles (cache friendly).
     private static func transpose(_ a: UnsafeMutablePointer<Double>, _ m: Int) {
-        for i in 0..<m {
-            for j in (i + 1)..<max(i + 1, m) {
-                let t = a[i * m + j]; a[i * m + j] = a[j * m + i]; a[j * m + i] = t
+        let tile = 32
+        for i0 in stride(from: 0, to: m, by: tile) {
+            for j0 in stride(from: i0, to: m, by: tile) {
+                for i in i0..<min(i0 + tile, m) {
+                    for j in max(j0, i + 1)..<max(max(j0, i + 1), min(j0 + tile, m)) {
+                        let t = a[i * m + j]; a[i * m + j] = a[j * m + i]; a[j * m + i] = t
+                    }
+                }
             }
         }
     }

@@ -81,24 +81,26 @@ struct FFTInterpolation {
                 let dx = Double(a) * spacing, dy = Double(b) * spacing
                 let d2 = dx * dx + dy * dy
                 let v = kernel.wu(d2), v2 = fourthIsOne ? kernel.w(d2) : 0
-                for (ia, ib) in [(a, b), ((m - a) % m, b), (a, (m - b) % m), ((m - a) % m, (m - b) % m)] {
-                    kr[ia * m + ib] = v; ki[ia * m + ib] = v2
-                }
+                let ma = (m - a) % m, mb = (m - b) % m
+                kr[a * m + b] = v; ki[a * m + b] = v2
+                kr[ma * m + b] = v; ki[ma * m + b] = v2
+                kr[a * m + mb] = v; ki[a * m + mb] = v2
+                kr[ma * m + mb] = v; ki[ma * m + mb] = v2
             }
         }
         FFT2D.forwardTransposed(kr, ki, plan: plan)  // real-even kernels → real spectra
-        FFT2D.forwardTransposed(c1r, c1i, plan: plan)
-        FFT2D.forwardTransposed(c2r, c2i, plan: plan)
+        FFT2D.forwardTransposed(c1r, c1i, plan: plan, nonzeroRows: g)
+        FFT2D.forwardTransposed(c2r, c2i, plan: plan, nonzeroRows: g)
         for t in 0..<mm {
             let k = kr[t]
             c1r[t] *= k; c1i[t] *= k; c2r[t] *= k; c2i[t] *= k
         }
-        FFT2D.inverseFromTransposed(c1r, c1i, plan: plan)
-        FFT2D.inverseFromTransposed(c2r, c2i, plan: plan)
+        FFT2D.inverseFromTransposed(c1r, c1i, plan: plan, neededRows: g)
+        FFT2D.inverseFromTransposed(c2r, c2i, plan: plan, neededRows: g)
         if fourthIsOne {
-            FFT2D.forwardTransposed(c3r, c3i, plan: plan)
+            FFT2D.forwardTransposed(c3r, c3i, plan: plan, nonzeroRows: g)
             for t in 0..<mm { c3r[t] *= ki[t]; c3i[t] *= ki[t] }
-            FFT2D.inverseFromTransposed(c3r, c3i, plan: plan)
+            FFT2D.inverseFromTransposed(c3r, c3i, plan: plan, neededRows: g)
         }
         let pot3 = fourthIsOne ? UnsafePointer(c3r) : UnsafePointer(c2i)
 

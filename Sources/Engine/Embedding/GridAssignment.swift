@@ -27,8 +27,10 @@ public enum GridLayout {
     public static let exactLimit = 2_500
     public static let pieceSize = 1_024
 
-    /// - Parameters: points N×2 row-major; cols (and rows, default ⌈N/cols⌉); exact nil = automatic (N ≤ 2,500).
-    public static func assign(points: [Float], cols: Int, rows: Int? = nil, exact: Bool? = nil) throws -> GridAssignment {
+    /// - Parameters: points N×2 row-major; cols (and rows, default ⌈N/cols⌉); exact nil = automatic (N ≤ 2,500);
+    ///   pieceSize: the most cells a piece of the recursive split may have (each piece solved exactly).
+    public static func assign(points: [Float], cols: Int, rows: Int? = nil, exact: Bool? = nil,
+                              pieceSize: Int = GridLayout.pieceSize) throws -> GridAssignment {
         guard points.count % 2 == 0, cols >= 1 else { throw GridAssignmentError.badShape("\(points.count) values, \(cols) columns") }
         let n = points.count / 2
         let rowCount = rows ?? max(1, (n + cols - 1) / cols)
@@ -40,7 +42,8 @@ public enum GridLayout {
             let cells = (0..<(rowCount * cols)).map { $0 }
             try solvePiece(p, Array(0..<n), cells, cols: cols, into: &cellOf)
         } else {
-            try split(p, Array(0..<n), c0: 0, c1: cols, r0: 0, r1: rowCount, cols: cols, into: &cellOf)
+            try split(p, Array(0..<n), c0: 0, c1: cols, r0: 0, r1: rowCount, cols: cols, pieceSize: max(1, pieceSize),
+                      into: &cellOf)
         }
         var cost = 0.0
         for i in 0..<n { cost += cellCost(p, i, cellOf[i], cols: cols) }
@@ -78,7 +81,7 @@ public enum GridLayout {
 
     /// Bisects the cell rectangle [c0, c1)×[r0, r1) along its longer side; points are shared in proportion to
     /// the cells, the ones with the smaller coordinate along that side going to the lower half.
-    static func split(_ p: [Double], _ items: [Int], c0: Int, c1: Int, r0: Int, r1: Int, cols: Int,
+    static func split(_ p: [Double], _ items: [Int], c0: Int, c1: Int, r0: Int, r1: Int, cols: Int, pieceSize: Int,
                       into cellOf: inout [Int]) throws {
         let cellCount = (c1 - c0) * (r1 - r0)
         if cellCount <= pieceSize || items.count <= 1 {
@@ -97,11 +100,11 @@ public enum GridLayout {
         let sorted = items.sorted { p[2 * $0 + axis] < p[2 * $1 + axis] || (p[2 * $0 + axis] == p[2 * $1 + axis] && $0 < $1) }
         let lower = Array(sorted[..<lowerPoints]), upper = Array(sorted[lowerPoints...])
         if alongX {
-            try split(p, lower, c0: c0, c1: mid, r0: r0, r1: r1, cols: cols, into: &cellOf)
-            try split(p, upper, c0: mid, c1: c1, r0: r0, r1: r1, cols: cols, into: &cellOf)
+            try split(p, lower, c0: c0, c1: mid, r0: r0, r1: r1, cols: cols, pieceSize: pieceSize, into: &cellOf)
+            try split(p, upper, c0: mid, c1: c1, r0: r0, r1: r1, cols: cols, pieceSize: pieceSize, into: &cellOf)
         } else {
-            try split(p, lower, c0: c0, c1: c1, r0: r0, r1: mid, cols: cols, into: &cellOf)
-            try split(p, upper, c0: c0, c1: c1, r0: mid, r1: r1, cols: cols, into: &cellOf)
+            try split(p, lower, c0: c0, c1: c1, r0: r0, r1: mid, cols: cols, pieceSize: pieceSize, into: &cellOf)
+            try split(p, upper, c0: c0, c1: c1, r0: mid, r1: r1, cols: cols, pieceSize: pieceSize, into: &cellOf)
         }
     }
 

@@ -7,6 +7,10 @@ public struct SparseAffinities: Sendable, Equatable {
     public var rowStart: [Int]
     public var columns: [Int32]
     public var values: [Double]
+
+    public init(count: Int, rowStart: [Int], columns: [Int32], values: [Double]) {
+        self.count = count; self.rowStart = rowStart; self.columns = columns; self.values = values
+    }
 }
 
 /// openTSNE's perplexity calibration: for each point a Gaussian precision τ found by bisection on the entropy

@@ -12,6 +12,8 @@ public struct Drawing: Sendable {
         case rect(x: Double, y: Double, width: Double, height: Double, fill: RGB?, stroke: RGB?)
         /// An open polyline of the given stroke width.
         case polyline(points: [(Double, Double)], color: RGB, width: Double)
+        /// A filled polygon (even–odd rule), e.g. the area under a curve.
+        case polygon(points: [(Double, Double)], fill: RGB, opacity: Double)
         /// A filled disc (scatter points), optionally translucent.
         case disc(x: Double, y: Double, radius: Double, fill: RGB, opacity: Double)
         /// One line of text; `y` is the baseline.
@@ -42,6 +44,8 @@ public struct Drawing: Sendable {
                 add(.rect(x: x + dx, y: y + dy, width: w, height: h, fill: fill, stroke: stroke))
             case .polyline(let points, let color, let width):
                 add(.polyline(points: points.map { ($0.0 + dx, $0.1 + dy) }, color: color, width: width))
+            case .polygon(let points, let fill, let opacity):
+                add(.polygon(points: points.map { ($0.0 + dx, $0.1 + dy) }, fill: fill, opacity: opacity))
             case .disc(let x, let y, let r, let fill, let opacity):
                 add(.disc(x: x + dx, y: y + dy, radius: r, fill: fill, opacity: opacity))
             case .text(let s, let x, let y, let size, let color, let anchor):
@@ -65,6 +69,8 @@ public struct Drawing: Sendable {
                 canvas.rect(x: x, y: y, width: w, height: h, fill: fill, stroke: stroke)
             case .polyline(let points, let color, let width):
                 canvas.polyline(points, color: color, width: width)
+            case .polygon(let points, let fill, let opacity):
+                canvas.polygon(points, color: fill, opacity: opacity)
             case .disc(let x, let y, let r, let fill, let opacity):
                 canvas.disc(x: x, y: y, radius: r, color: fill, opacity: opacity)
             case .text(let s, let x, let y, let size, let color, let anchor):
@@ -100,6 +106,10 @@ public struct Drawing: Sendable {
                 out +=
                     "<polyline points=\"\(pts)\" fill=\"none\" stroke=\"\(color.hexString)\" "
                     + "stroke-width=\"\(fmt(width))\" stroke-linejoin=\"round\" stroke-linecap=\"round\"/>\n"
+            case .polygon(let points, let fill, let opacity):
+                let pts = points.map { "\(fmt($0.0)),\(fmt($0.1))" }.joined(separator: " ")
+                out += "<polygon points=\"\(pts)\" fill=\"\(fill.hexString)\""
+                    + (opacity < 1 ? " fill-opacity=\"\(fmt(opacity))\"" : "") + "/>\n"
             case .disc(let x, let y, let r, let fill, let opacity):
                 out +=
                     "<circle cx=\"\(fmt(x))\" cy=\"\(fmt(y))\" r=\"\(fmt(r))\" fill=\"\(fill.hexString)\""

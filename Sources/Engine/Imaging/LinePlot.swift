@@ -6,16 +6,19 @@ public struct LinePlot: Sendable {
         public var y: [Double]
         /// nil: the next tab10 colour.
         public var color: RGB?
-        public init(name: String, x: [Double], y: [Double], color: RGB? = nil) {
+        /// Opacity of the area between the curve and the bottom of the axes (0: no fill); shows an AUC.
+        public var fillOpacity: Double
+        public init(name: String, x: [Double], y: [Double], color: RGB? = nil, fillOpacity: Double = 0) {
             precondition(x.count == y.count, "series \(name) needs as many x as y values")
             self.name = name
             self.x = x
             self.y = y
             self.color = color
+            self.fillOpacity = fillOpacity
         }
         /// y against 0, 1, 2, …
-        public init(name: String, y: [Double], color: RGB? = nil) {
-            self.init(name: name, x: y.indices.map(Double.init), y: y, color: color)
+        public init(name: String, y: [Double], color: RGB? = nil, fillOpacity: Double = 0) {
+            self.init(name: name, x: y.indices.map(Double.init), y: y, color: color, fillOpacity: fillOpacity)
         }
     }
 
@@ -58,6 +61,11 @@ public struct LinePlot: Sendable {
             let color = s.color ?? Palette.tab10[i % 10]
             let points = zip(s.x, s.y).filter { $0.0.isFinite && $0.1.isFinite }.map {
                 (frame.px($0.0), frame.py($0.1))
+            }
+            if s.fillOpacity > 0, let first = points.first, let last = points.last {
+                let base = frame.y + frame.height
+                d.add(.polygon(points: [(first.0, base)] + points + [(last.0, base)], fill: color,
+                               opacity: min(s.fillOpacity, 1)))
             }
             d.add(.polyline(points: points, color: color, width: 2))
         }

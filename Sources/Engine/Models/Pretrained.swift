@@ -5,9 +5,10 @@ import Foundation
 /// (`$FOVEA_CACHE` or `~/.cache/fovea`, file `fashion-cnn-<hash>.safetensors`, written atomically).
 /// The hash covers the recipe (architecture version, training options) so changing it retrains.
 extension Model {
-    /// The recipe that makes the cached fashion-cnn. Two epochs of Adam reach about 91 % test accuracy.
-    public static let fashionCNNRecipe = TrainingOptions(epochs: 2, batchSize: 64, learningRate: 1e-3,
-                                                         optimizer: .adam(), seed: 0)
+    /// The recipe that makes the cached fashion-cnn: three epochs of Adam, the learning rate halved after each
+    /// epoch. (Two epochs at a constant 1e-3 stopped at 89.9 % test accuracy.)
+    public static let fashionCNNRecipe = TrainingOptions(epochs: 3, batchSize: 64, learningRate: 1e-3,
+                                                         optimizer: .adam(), seed: 0, learningRateDecay: 0.5)
     /// Bump when the architecture or its initialisation changes, so old caches are not reused.
     static let fashionCNNRecipeVersion = "fashion-cnn v1; init seed 0"
 

@@ -64,22 +64,24 @@ public struct Conv: Operator {
         var y = Tensor(uninitializedShape: [p.n, p.m, win.outH, win.outW])
         let planeIn = win.inH * win.inW, planeOut = p.planeOut, k = p.k
         let pointwise = win.isPointwise
-        var col = [Float](repeating: 0, count: pointwise ? 0 : k * planeOut)
+        let workers = BatchParallel.workers(for: p.n)
+        let cols = ScratchBuffers(count: pointwise ? 0 : workers, size: k * planeOut)
         x.withUnsafeBufferPointer { xs in
             weight.withUnsafeBufferPointer { ws in
                 y.withUnsafeMutableBufferPointer { ys in
-                    col.withUnsafeMutableBufferPointer { cs in
-                        for n in 0..<p.n {
+                    let xBase = xs.baseAddress!, wBase = ws.baseAddress!, yBase = ys.baseAddress!
+                    BatchParallel.run(p.n) { worker, images in
+                        for n in images {
                             for g in 0..<group {
-                                let xg = xs.baseAddress! + (n * p.c + g * p.cg) * planeIn
-                                let yg = ys.baseAddress! + (n * p.m + g * p.mg) * planeOut
-                                let wg = ws.baseAddress! + g * p.mg * k
+                                let xg = xBase + (n * p.c + g * p.cg) * planeIn
+                                let yg = yBase + (n * p.m + g * p.mg) * planeOut
+                                let wg = wBase + g * p.mg * k
                                 let b: UnsafePointer<Float>
                                 if pointwise {
                                     b = xg
                                 } else {
-                                    im2col(xg, channels: p.cg, win, into: cs.baseAddress!)
-                                    b = UnsafePointer(cs.baseAddress!)
+                                    im2col(xg, channels: p.cg, win, into: cols[worker])
+                                    b = UnsafePointer(cols[worker])
                                 }
                                 BLAS.sgemm(m: p.mg, n: planeOut, k: k, a: wg, lda: k, b: b, ldb: planeOut,
                                            c: yg, ldc: planeOut)
@@ -106,7 +108,10 @@ public struct Conv: Operator {
         var db: Tensor?
         if wantB { db = dy.sum(alongAxes: [0, 2, 3]) }
         guard wantX || wantW else { return [nil, nil, db] }
-        var col = [Float](repeating: 0, count: pointwise ? 0 : k * planeOut)
+        let workers = BatchParallel.workers(for: p.n)
+        let cols = ScratchBuffers(count: pointwise ? 0 : workers, size: k * planeOut)
+        // Each extra worker accumulates its weight gradient separately; summed at the end.
+        let partialWeightGradients = ScratchBuffers(count: wantW ? workers - 1 : 0, size: weight.count, zeroed: true)
         var dxStore = dx ?? Tensor.zeros([0])
         var dwStore = dw ?? Tensor.zeros([0])
         x.withUnsafeBufferPointer { xs in
@@ -114,38 +119,46 @@ public struct Conv: Operator {
                 dy.withUnsafeBufferPointer { gs in
                     dxStore.withUnsafeMutableBufferPointer { dxs in
                         dwStore.withUnsafeMutableBufferPointer { dws in
-                            col.withUnsafeMutableBufferPointer { cs in
-                                for n in 0..<p.n {
+                            let xBase = xs.baseAddress!, wBase = ws.baseAddress!, gBase = gs.baseAddress!
+                            let dxBase = dxs.baseAddress, dwBase = dws.baseAddress
+                            BatchParallel.run(p.n) { worker, images in
+                                let dwTarget = worker == 0 || !wantW ? dwBase : partialWeightGradients[worker - 1]
+                                for n in images {
                                     for g in 0..<group {
-                                        let xg = xs.baseAddress! + (n * p.c + g * p.cg) * planeIn
-                                        let gg = gs.baseAddress! + (n * p.m + g * p.mg) * planeOut
-                                        let wg = ws.baseAddress! + g * p.mg * k
-                                        if wantW {
+                                        let xg = xBase + (n * p.c + g * p.cg) * planeIn
+                                        let gg = gBase + (n * p.m + g * p.mg) * planeOut
+                                        let wg = wBase + g * p.mg * k
+                                        if wantW, let dwTarget {
                                             // dW_g += dY_g [mg, P] · colᵀ [P, k]
                                             let colPtr: UnsafePointer<Float>
                                             if pointwise {
                                                 colPtr = xg
                                             } else {
-                                                im2col(xg, channels: p.cg, win, into: cs.baseAddress!)
-                                                colPtr = UnsafePointer(cs.baseAddress!)
+                                                im2col(xg, channels: p.cg, win, into: cols[worker])
+                                                colPtr = UnsafePointer(cols[worker])
                                             }
                                             BLAS.sgemm(transB: true, m: p.mg, n: k, k: planeOut, a: gg, lda: planeOut,
                                                        b: colPtr, ldb: planeOut, beta: 1,
-                                                       c: dws.baseAddress! + g * p.mg * k, ldc: k)
+                                                       c: dwTarget + g * p.mg * k, ldc: k)
                                         }
-                                        if wantX {
-                                            let dxg = dxs.baseAddress! + (n * p.c + g * p.cg) * planeIn
+                                        if wantX, let dxBase {
+                                            let dxg = dxBase + (n * p.c + g * p.cg) * planeIn
                                             if pointwise {
                                                 BLAS.sgemm(transA: true, m: k, n: planeOut, k: p.mg, a: wg, lda: k,
                                                            b: gg, ldb: planeOut, beta: 1, c: dxg, ldc: planeOut)
                                             } else {
                                                 // dcol [k, P] = W_gᵀ [k, mg] · dY_g [mg, P], then fold back.
                                                 BLAS.sgemm(transA: true, m: k, n: planeOut, k: p.mg, a: wg, lda: k,
-                                                           b: gg, ldb: planeOut, c: cs.baseAddress!, ldc: planeOut)
-                                                col2imAdd(cs.baseAddress!, channels: p.cg, win, into: dxg)
+                                                           b: gg, ldb: planeOut, c: cols[worker], ldc: planeOut)
+                                                col2imAdd(cols[worker], channels: p.cg, win, into: dxg)
                                             }
                                         }
                                     }
+                                }
+                            }
+                            if let dwBase {
+                                for partial in 0..<partialWeightGradients.count {
+                                    BLAS.saxpy(count: weight.count, alpha: 1, x: partialWeightGradients[partial], y: dwBase)
                                 }
                             }
                         }
@@ -158,6 +171,21 @@ public struct Conv: Operator {
         return [dx, dw, db]
     }
     public var backwardReadsOutputs: Bool { false }
+}
+
+/// Per-worker scratch memory (im2col columns, partial weight gradients), freed on deinit.
+final class ScratchBuffers {
+    private let pointers: [UnsafeMutablePointer<Float>]
+    init(count: Int, size: Int, zeroed: Bool = false) {
+        pointers = (0..<count).map { _ in
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(size, 1))
+            if zeroed { p.initialize(repeating: 0, count: size) }
+            return p
+        }
+    }
+    var count: Int { pointers.count }
+    subscript(_ i: Int) -> UnsafeMutablePointer<Float> { pointers[i] }
+    deinit { for p in pointers { p.deallocate() } }
 }
 
 /// y[n, c, …] += bias[c] for a tensor laid out [N, C, spatial…].

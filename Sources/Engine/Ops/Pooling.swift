@@ -38,26 +38,28 @@ public struct MaxPool: Operator {
         return [[x[0], x[1], w.outH, w.outW]]
     }
 
-    /// Calls `body(outputIndex, inputIndexOfMax)` for every output element of one plane.
+    /// Calls `body(outputIndex, inputIndexOfMax)` for every output element of one plane (−1 when the window
+    /// covers only padding). Window bounds are clipped once per row/column, so the inner loop has no checks.
+    /// A NaN wins (and a later NaN replaces it), as in PyTorch.
     @inline(__always)
-    private func scan(_ plane: UnsafePointer<Float>, _ w: Window2D, _ body: (Int, Int) -> Void) {
+    private func scan(_ plane: UnsafePointer<Float>, _ w: Window2D, _ columns: [Range<Int>],
+                      _ body: (Int, Int) -> Void) {
         for oh in 0..<w.outH {
             let h0 = oh * w.strideH - w.padTop
+            let rows = Window2D.validTaps(start: h0, dilation: w.dilH, kernel: w.kH, extent: w.inH)
             for ow in 0..<w.outW {
                 let w0 = ow * w.strideW - w.padLeft
+                let cols = columns[ow]
                 var best = -Float.infinity
                 var bestIndex = -1
-                for kh in 0..<w.kH {
-                    let ih = h0 + kh * w.dilH
-                    if ih < 0 || ih >= w.inH { continue }
-                    for kw in 0..<w.kW {
-                        let iw = w0 + kw * w.dilW
-                        if iw < 0 || iw >= w.inW { continue }
-                        let v = plane[ih * w.inW + iw]
+                for kh in rows {
+                    let rowBase = (h0 + kh * w.dilH) * w.inW + w0
+                    for kw in cols {
+                        let index = rowBase + kw * w.dilW
+                        let v = plane[index]
                         if v > best || v.isNaN || bestIndex < 0 {
                             best = v
-                            bestIndex = ih * w.inW + iw
-                            if v.isNaN { break }
+                            bestIndex = index
                         }
                     }
                 }
@@ -66,16 +68,27 @@ public struct MaxPool: Operator {
         }
     }
 
+    /// Valid kernel columns for each output column.
+    private func columnTaps(_ w: Window2D) -> [Range<Int>] {
+        (0..<w.outW).map {
+            Window2D.validTaps(start: $0 * w.strideW - w.padLeft, dilation: w.dilW, kernel: w.kW, extent: w.inW)
+        }
+    }
+
     public func forward(_ inputs: [Tensor?]) throws -> [Tensor] {
         let x = try inputs.required(0)
         let w = try window(x.shape)
         let planes = x.shape[0] * x.shape[1], planeIn = w.inH * w.inW, planeOut = w.outH * w.outW
+        let columns = columnTaps(w)
         var y = Tensor(uninitializedShape: [x.shape[0], x.shape[1], w.outH, w.outW])
         x.withUnsafeBufferPointer { xs in
             y.withUnsafeMutableBufferPointer { ys in
-                for p in 0..<planes {
-                    let plane = xs.baseAddress! + p * planeIn, out = ys.baseAddress! + p * planeOut
-                    scan(plane, w) { o, i in out[o] = i < 0 ? -.infinity : plane[i] }
+                let xBase = xs.baseAddress!, yBase = ys.baseAddress!
+                BatchParallel.run(planes) { _, range in
+                    for p in range {
+                        let plane = xBase + p * planeIn, out = yBase + p * planeOut
+                        scan(plane, w, columns) { o, i in out[o] = i < 0 ? -.infinity : plane[i] }
+                    }
                 }
             }
         }
@@ -86,14 +99,17 @@ public struct MaxPool: Operator {
         let x = try c.input(0)
         let w = try window(x.shape)
         let planes = x.shape[0] * x.shape[1], planeIn = w.inH * w.inW, planeOut = w.outH * w.outW
+        let columns = columnTaps(w)
         var dx = Tensor.zeros(x.shape)
         x.withUnsafeBufferPointer { xs in
             c.outputGradient().withUnsafeBufferPointer { gs in
                 dx.withUnsafeMutableBufferPointer { dxs in
-                    for p in 0..<planes {
-                        let plane = xs.baseAddress! + p * planeIn, g = gs.baseAddress! + p * planeOut
-                        let d = dxs.baseAddress! + p * planeIn
-                        scan(plane, w) { o, i in if i >= 0 { d[i] += g[o] } }
+                    let xBase = xs.baseAddress!, gBase = gs.baseAddress!, dBase = dxs.baseAddress!
+                    BatchParallel.run(planes) { _, range in
+                        for p in range {
+                            let plane = xBase + p * planeIn, g = gBase + p * planeOut, d = dBase + p * planeIn
+                            scan(plane, w, columns) { o, i in if i >= 0 { d[i] += g[o] } }
+                        }
                     }
                 }
             }

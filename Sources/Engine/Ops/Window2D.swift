@@ -69,4 +69,13 @@ struct Window2D: Equatable {
         let hi = hiNumerator < 0 ? 0 : Swift.min(hiNumerator / strideW + 1, outW)
         return lo..<Swift.max(lo, hi)
     }
+
+    /// Kernel taps k (0..<kernel) whose input position start + k·dilation lies in [0, extent).
+    @inline(__always)
+    static func validTaps(start: Int, dilation: Int, kernel: Int, extent: Int) -> Range<Int> {
+        let lo = start >= 0 ? 0 : (-start + dilation - 1) / dilation
+        let last = extent - 1 - start
+        let hi = last < 0 ? 0 : Swift.min(kernel, last / dilation + 1)
+        return lo..<Swift.max(lo, hi)
+    }
 }

@@ -1,6 +1,9 @@
 /// A first-order optimiser over named parameters, with PyTorch's update rules so that the same
 /// hyper-parameters train the same way here and in `torch.optim`.
 public protocol Optimizer: Sendable {
+    /// The step size; a schedule may change it between steps (as assigning `group["lr"]` does in PyTorch).
+    var learningRate: Float { get set }
+
     /// Updates every parameter in `parameters` that has a gradient in `gradients` (same shapes), in place.
     /// Parameters are visited in sorted name order so results never depend on dictionary order.
     mutating func step(_ parameters: inout [String: Tensor], gradients: [String: Tensor])

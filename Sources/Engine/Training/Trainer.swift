@@ -23,14 +23,17 @@ public struct TrainingOptions: Sendable, Equatable {
     public var optimizer: OptimizerChoice
     /// Seeds the shuffle of every epoch (epoch e uses seed·1_000_003 + e).
     public var seed: UInt64
+    /// Multiplies the learning rate after every epoch (PyTorch `StepLR(step_size=1, gamma=…)`); 1 keeps it fixed.
+    public var learningRateDecay: Float
 
     public init(epochs: Int = 2, batchSize: Int = 64, learningRate: Float = 1e-3, optimizer: OptimizerChoice = .adam(),
-                seed: UInt64 = 0) {
+                seed: UInt64 = 0, learningRateDecay: Float = 1) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate
         self.optimizer = optimizer
         self.seed = seed
+        self.learningRateDecay = learningRateDecay
     }
 
     func validate() throws {
@@ -38,6 +41,9 @@ public struct TrainingOptions: Sendable, Equatable {
         guard batchSize >= 1 else { throw DataError(.invalidArgument, "batch must be ≥ 1, got \(batchSize)") }
         guard learningRate > 0, learningRate.isFinite else {
             throw DataError(.invalidArgument, "lr must be a positive number, got \(learningRate)")
+        }
+        guard learningRateDecay > 0, learningRateDecay <= 1 else {
+            throw DataError(.invalidArgument, "learning-rate decay must be in (0, 1], got \(learningRateDecay)")
         }
     }
 }
@@ -108,6 +114,8 @@ public enum Trainer {
         }
 
         for epoch in 1...options.epochs {
+            // StepLR: lr · γ^(epoch − 1), computed in Double as PyTorch's scheduler does.
+            optimizer.learningRate = Float(Double(options.learningRate) * pow(Double(options.learningRateDecay), Double(epoch - 1)))
             var generator = SeededGenerator(seed: options.seed &* 1_000_003 &+ UInt64(epoch))
             let order = generator.permutation(data.count)
             var lossSum = 0.0, correct = 0, seen = 0

@@ -1,0 +1,87 @@
+import Foundation
+import EmbeddingCore
+
+func loadFashion(_ count: Int) throws -> ([Float], [Int]) {
+    let parts = count == 10_000 ? ["t10k"] : ["train", "t10k"]
+    var pixels = [Float](), labels = [Int]()
+    for part in parts {
+        let images = try IDXArray(contentsOf: "/usr/share/datasets/fashion-mnist/\(part)-images-idx3-ubyte.gz")
+        let tags = try IDXArray(contentsOf: "/usr/share/datasets/fashion-mnist/\(part)-labels-idx1-ubyte.gz")
+        pixels += images.bytes.map { Float($0) / 255 }
+        labels += tags.bytes.map(Int.init)
+    }
+    return (pixels, labels)
+}
+func time<T>(_ label: String, _ body: () throws -> T) rethrows -> T {
+    let s = Date(); let v = try body(); print(String(format: "%@: %.3f s", label, Date().timeIntervalSince(s))); fflush(stdout); return v
+}
+let args = CommandLine.arguments
+let mode = args.count > 1 ? args[1] : "profile"
+if mode == "profile" {
+    let n = Int(args.count > 2 ? args[2] : "10000")!
+    let spread = Double(args.count > 3 ? args[3] : "80")!
+    var y = [Double]()
+    var s: UInt64 = 1
+    func u() -> Double { s = s &* 6364136223846793005 &+ 1442695040888963407; return Double(s >> 11) / 9007199254740992 }
+    for _ in 0..<n { let a = u() * 2 * .pi, r = spread * u().squareRoot(); y.append(r * cos(a)); y.append(r * sin(a)) }
+    let p = SparseAffinities(count: n, rowStart: [Int](repeating: 0, count: n + 1), columns: [], values: [])
+    for m in [TSNEGradientMethod.barnesHut, .fft] {
+        _ = TSNE.gradient(affinities: p, embedding: y, method: m)
+        _ = time("\(m) gradient n=\(n) spread ±\(spread) x5") { for _ in 0..<5 { _ = TSNE.gradient(affinities: p, embedding: y, method: m) } }
+    }
+} else if mode == "tsne" {
+    let n = Int(args[2])!
+    let method = TSNEGradientMethod(rawValue: args[3])!
+    let (pixels, labels) = try loadFashion(n)
+    let x = try time("PCA \(n)x784->50") { try PCA.fit(pixels, rows: n, cols: 784, dimensions: 50).projected }
+    let graph = try time("90-NN") { try NearestNeighbors.exact(x, rows: n, cols: 50, k: 90) }
+    let p = time("affinities") { PerplexityAffinities.compute(neighbors: graph, perplexity: 30) }
+    var options = TSNEOptions(); options.method = method
+    var last = Date()
+    let result = try time("t-SNE total \(method)") {
+        try TSNE.embed(x, rows: n, cols: 50, options: options) { pr in
+            if pr.iteration % 50 == 0 {
+                print(String(format: "  iter %d KL %.4f  (%.2f s / 50 it)", pr.iteration, pr.kl, Date().timeIntervalSince(last))); fflush(stdout)
+                last = Date()
+            }
+        }
+    }
+    var lo: Float = .infinity, hi: Float = -.infinity
+    for v in result.embedding { lo = min(lo, v); hi = max(hi, v) }
+    print("range", lo, hi)
+    let kl = time("exact KL") { TSNE.exactKL(affinities: p, embedding: result.embedding) }
+    let acc = time("5-NN acc") { EmbeddingQuality.knnAccuracy(result.embedding, rows: n, cols: 2, labels: labels) }
+    print("RESULT n=\(n) \(result.method): KL exact \(kl), 5-NN acc \(acc), KL estimate \(result.kl)")
+    if n <= 10_000 {
+        let h = try NearestNeighbors.exact(x, rows: n, cols: 50, k: 10)
+        let l = try NearestNeighbors.exact(result.embedding, rows: n, cols: 2, k: 10)
+        print("RESULT preservation \(EmbeddingQuality.neighborPreservation(high: h, low: l)) trust \(EmbeddingQuality.trustworthiness(high: x, rows: n, cols: 50, highNeighbors: h, lowNeighbors: l))")
+    }
+}
+if mode == "lap" {
+    let root = ProcessInfo.processInfo.environment["FOVEA_ROOT"] ?? "."
+    let data = try Data(contentsOf: URL(fileURLWithPath: root + "/Tests/EngineTests/Fixtures/embedding_lap1024.json"))
+    let ref = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+    let points = (ref["points"] as! [[Double]]).flatMap { $0 }
+    let quasi = (0..<2025).flatMap { i -> [Double] in
+        let a = Double(i) * 0.6180339887498949, b = Double(i) * 0.7548776662466927
+        return [(a - a.rounded(.down)) * 45, (b - b.rounded(.down)) * 45]
+    }
+    for (n, side, pts) in [(1024, 32, points), (2025, 45, quasi)] {
+        var cost = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { for c in 0..<n {
+            let dx = pts[2 * i] - (Double(c % side) + 0.5), dy = pts[2 * i + 1] - (Double(c / side) + 0.5)
+            cost[i * n + c] = dx * dx + dy * dy } }
+        let (_, total) = try time("JV \(n)") { try LinearAssignment.solve(cost: cost, rows: n, cols: n) }
+        print("JV \(n) cost \(total)")
+    }
+    var s: UInt64 = 3
+    func u() -> Float { s = s &* 6364136223846793005 &+ 1442695040888963407; return Float(s >> 40) / 16777216 }
+    let big = (0..<20_000).map { _ in u() }
+    let g = try time("grid split 10000 -> 100x100") { try GridLayout.assign(points: big, cols: 100) }
+    print("grid 10000: cost \(g.cost) lower bound \(g.lowerBound) ratio \(g.ratio)")
+    let small = Array(big[0..<4050])
+    let ge = try time("grid exact 2025 -> 45x45") { try GridLayout.assign(points: small, cols: 45) }
+    let gs = try time("grid split 2025 -> 45x45") { try GridLayout.assign(points: small, cols: 45, exact: false) }
+    print("grid 2025: exact \(ge.cost) split \(gs.cost) (x\(gs.cost / ge.cost)) split lower bound \(gs.lowerBound)")
+}
