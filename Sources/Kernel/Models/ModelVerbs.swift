@@ -5,7 +5,7 @@ import Foundation
 public enum ModelVerbs {
     public static let category = "Data and models"
 
-    public static var all: [Verb] { [model, dataset, train, predict, summary, forward, features] }
+    public static var all: [Verb] { [model, dataset, train, predict, summary, forward, features, load] }
 
     static let model = Verb(
         "model", category: category,
@@ -197,5 +197,28 @@ public enum ModelVerbs {
             progress.step(start)
         }
         return .object(TensorValue(Tensor(shape: [data.count, width], data: rows)))
+    }
+
+    static let load = Verb(
+        "load", category: category, summary: "Read a file written by save: .npy → Tensor, .npz → Dataset, .png/.jpg → Image, .onnx → Model.",
+        parameters: [Parameter("path", .path, doc: "the file (relative to the kernel's working directory)")],
+        returns: "Tensor, Dataset, Image or Model",
+        example: "x = load(\"sal.npy\")"
+    ) { args, context in
+        let path = try args.string("path")
+        let url = context.resolve(path: path)
+        switch url.pathExtension.lowercased() {
+        case "npy":
+            let array = try NpyArray(contentsOf: url.path)
+            return .object(TensorValue(Tensor(shape: array.shape, data: array.floats)))
+        case "npz":
+            return .object(DatasetValue(try Dataset.load(url.path)))
+        case "onnx":
+            return .object(ModelValue(Model(onnx: try ONNXModel.load(contentsOf: url), name: url.deletingPathExtension().lastPathComponent)))
+        case "png", "jpg", "jpeg":
+            return .object(ImageValue(try ImagingVerbs.mapped { try ImageFiles.load(path: url.path) }))
+        default:
+            throw args.error("path", "load() reads .npy, .npz, .png, .jpg and .onnx files, not \"\(path)\"", kind: .file)
+        }
     }
 }

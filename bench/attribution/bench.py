@@ -1,0 +1,139 @@
+"""Attribution speed, Fovea side by side with Captum (PyTorch CPU) on the same machine and model.
+
+Model: torchvision squeezenet1_1 with seeded random weights, exported to ONNX (the same file both sides use),
+one 224×224 input. Methods: occlusion (window 32, stride 16), vanilla saliency, guided backprop, Grad-CAM,
+integrated gradients (50 steps). Fovea is timed as a notebook user sees it: a cell sent with jupyter_client
+to the installed `fovea` kernel, from execute_request to `status: idle` (the result suppressed with `;`, so the
+figure is built but not encoded); Captum as `attribute()` on the torch model. Also the display path: a cell
+that shows an 8×8 grid of 14×14 activation maps, against the same grid drawn by matplotlib inline in ipykernel.
+
+    python bench/attribution/bench.py     (a Python with torch, torchvision, captum, onnx, jupyter_client,
+                                           ipykernel, matplotlib; the fovea kernelspec installed, release build)
+Goals (issue 5): each method ≤ 0.5× Captum's time; the display cell ≤ 0.1× matplotlib's.
+"""
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+import torchvision
+from captum.attr import GuidedBackprop, IntegratedGradients, LayerGradCam, Occlusion, Saliency
+from jupyter_client.manager import KernelManager
+
+REPEATS = 3
+
+
+def openblas_core():
+    try:
+        from threadpoolctl import threadpool_info
+        return ", ".join(f"{i.get('internal_api')} {i.get('architecture')}" for i in threadpool_info())
+    except Exception:
+        return f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}"
+
+
+def run_cell(kc, code, timeout=600):
+    start = time.perf_counter()
+    msg_id = kc.execute(code)
+    error = None
+    while True:
+        msg = kc.get_iopub_msg(timeout=timeout)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "error":
+            error = msg["content"]["evalue"]
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            break
+    if error:
+        raise RuntimeError(f"{code!r}: {error}")
+    return time.perf_counter() - start
+
+
+def best(f):
+    f()  # warm-up
+    return min(f() for _ in range(REPEATS))
+
+
+def main():
+    torch.set_num_threads(2)
+    work = tempfile.mkdtemp(prefix="fovea-bench-attr-")
+    torch.manual_seed(0)
+    net = torchvision.models.squeezenet1_1(weights=None).eval()
+    x = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(1))
+    onnx_path = os.path.join(work, "squeezenet1_1.onnx")
+    torch.onnx.export(net, x, onnx_path, dynamo=False, opset_version=17, input_names=["input"],
+                      output_names=["logits"], dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
+    np.save(os.path.join(work, "x.npy"), x.numpy())
+    target = int(net(x).argmax())
+
+    def timed(f):
+        def run():
+            t = time.perf_counter()
+            f()
+            return time.perf_counter() - t
+        return run
+
+    captum = {
+        "occlusion 32/16": timed(lambda: Occlusion(net).attribute(x, sliding_window_shapes=(3, 32, 32), strides=(3, 16, 16),
+                                                                  target=target, perturbations_per_eval=16)),
+        "saliency": timed(lambda: Saliency(net).attribute(x, target=target)),
+        "guided backprop": timed(lambda: GuidedBackprop(net).attribute(x, target=target)),
+        "grad-cam": timed(lambda: LayerGradCam(net, net.features[12]).attribute(x, target=target, relu_attributions=True)),
+        "integrated (50)": timed(lambda: IntegratedGradients(net).attribute(x, target=target, n_steps=50,
+                                                                           method="riemann_trapezoid", internal_batch_size=25)),
+    }
+    fovea_cells = {
+        "occlusion 32/16": f"occlusion(net, x, target={target}, patch=32, stride=16, fill=0, score=\"logit\", batch=16);",
+        "saliency": f"saliency(net, x, target={target});",
+        "guided backprop": f"saliency(net, x, target={target}, method=\"guided\");",
+        "grad-cam": f"gradcam(net, x, target={target}, layer=\"features.12\");",
+        "integrated (50)": f"saliency(net, x, target={target}, method=\"integrated\", steps=50);",
+    }
+    km = KernelManager(kernel_name="fovea")
+    km.start_kernel(cwd=work)
+    kc = km.client()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=60)
+    run_cell(kc, 'net = model("squeezenet1_1.onnx")\nx = load("x.npy")')
+    rows = []
+    for name, f in captum.items():
+        theirs = best(f)
+        ours = best(lambda: run_cell(kc, fovea_cells[name]))
+        rows.append((name, ours, theirs))
+    # Display path: an 8×8 grid of 14×14 activation maps, shown (PNG encoded and sent).
+    small = torch.nn.Sequential(torch.nn.Conv2d(1, 64, 3, padding=1)).eval()
+    y = torch.randn(1, 1, 14, 14, generator=torch.Generator().manual_seed(2))
+    torch.onnx.export(small, y, os.path.join(work, "maps.onnx"), dynamo=False, opset_version=17,
+                      input_names=["input"], output_names=["maps"])
+    np.save(os.path.join(work, "y.npy"), y.numpy())
+    run_cell(kc, 'small = model("maps.onnx")\ny = load("y.npy")')
+    ours_display = statistics.median(run_cell(kc, 'activations(small, y, small.layers[0])') for _ in range(7))
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+
+    py = KernelManager(kernel_name="python3")
+    py.start_kernel(cwd=work)
+    pc = py.client()
+    pc.start_channels()
+    pc.wait_for_ready(timeout=60)
+    run_cell(pc, "import numpy as np, matplotlib\n%matplotlib inline\nimport matplotlib.pyplot as plt\n"
+                 "maps = np.random.default_rng(0).standard_normal((64, 14, 14))")
+    mpl = ("fig, axes = plt.subplots(8, 8, figsize=(8, 8))\n"
+           "for ax, m in zip(axes.flat, maps):\n    ax.imshow(m, cmap='viridis'); ax.set_title(str(len(ax.images)), fontsize=6); ax.axis('off')\n"
+           "plt.show()")
+    theirs_display = statistics.median(run_cell(pc, mpl) for _ in range(7))
+    pc.stop_channels()
+    py.shutdown_kernel(now=True)
+
+    print(f"squeezenet1_1 224×224, batch 1; torch {torch.__version__} threads {torch.get_num_threads()}; BLAS: {openblas_core()}")
+    print(f"{'method':<18}{'Fovea s':>10}{'Captum s':>10}{'ratio':>8}")
+    for name, ours, theirs in rows:
+        print(f"{name:<18}{ours:>10.3f}{theirs:>10.3f}{ours / theirs:>8.2f}")
+    print(f"{'display 8×8 maps':<18}{ours_display:>10.3f}{theirs_display:>10.3f}{ours_display / theirs_display:>8.2f}"
+          "   (Fovea activations() vs matplotlib inline in ipykernel, execute → idle, median of 7)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
