@@ -49,7 +49,7 @@ import Testing
         let targets = try net.synthesisTargets(content: content, contentLayer: d.contentLayer, styles: [style], styleLayers: d.styleLayers)
         let result = try net.styleTransfer(from: content, targets: targets, settings: settings)
         #expect(result.finalLoss.total < 0.1 * result.initialLoss.total,
-                "style transfer loss \(result.initialLoss.total) → \(result.finalLoss.total)")
+                "style transfer loss \(result.initialLoss) → \(result.finalLoss)")
         #expect(result.finalLoss.content > 0, "the image moved away from the content")
     }
 

@@ -40,8 +40,8 @@ public struct StyleTransferSettings: Sendable {
     public var seed: UInt64 = 0
     public init() {}
 
-    var resolvedDecayAt: Int { decayAt ?? steps * 9 / 10 }
-    var resolvedClampUntil: Int { clampUntil ?? steps * 19 / 20 }
+    var resolvedDecayAt: Int { decayAt ?? max(1, steps * 9 / 10) }
+    var resolvedClampUntil: Int { clampUntil ?? max(1, steps * 19 / 20) }
 }
 
 /// What the losses compare against: the content layer's features and one Gram matrix per style layer.
@@ -204,7 +204,7 @@ extension Model {
                 throw Interrupted()
             }
             if t == 0 { state.initialLoss = step.terms }
-            if t == settings.resolvedDecayAt { optimizer = Adam(learningRate: settings.decayedLearningRate) }
+            if t > 0 && t == settings.resolvedDecayAt { optimizer = Adam(learningRate: settings.decayedLearningRate) }
             optimizer.step(&parameters, gradients: ["image": step.gradient])
             state.image = parameters["image"]!
             state.finalLoss = step.terms

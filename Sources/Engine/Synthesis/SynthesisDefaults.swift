@@ -17,7 +17,8 @@ extension Model {
     /// CS231n's SqueezeNet 1.1 settings when the model has torchvision's layer names (`features.1`, `features.3`,
     /// `features.4`, `features.6`, `features.7`): content `features.3` at 5e-2, style layers 1, 4, 6, 7 at
     /// 20000, 500, 12, 1, TV 5e-2. Otherwise the model's own `styleLayers`/`contentLayer` (else its rectifiers,
-    /// content in the middle) with relative weights: every style layer 1, content 1, TV 1.
+    /// content in the middle) with relative weights: every style layer 1, content 0.1 (a shallow content layer such as random-multiscale's
+    /// 3×3 bank is nearly the pixels, so a content weight of 1 leaves no room for the style), TV 1; inversion 1 and 1.
     public var synthesisDefaults: SynthesisDefaults {
         let names = Set(layerNames)
         if ["features.1", "features.3", "features.4", "features.6", "features.7"].allSatisfy(names.contains) {
@@ -29,7 +30,7 @@ extension Model {
         let rectifiers = graph.nodes.filter { $0.op is Relu }.map(\.name)
         let style = styleLayers.isEmpty ? rectifiers : styleLayers
         let content = contentLayer ?? (rectifiers.isEmpty ? (style.first ?? output) : rectifiers[rectifiers.count / 2])
-        return SynthesisDefaults(contentLayer: content, contentWeight: 1, styleLayers: style,
+        return SynthesisDefaults(contentLayer: content, contentWeight: 0.1, styleLayers: style,
                                  styleWeights: Array(repeating: 1, count: style.count), tvWeight: 1,
                                  weighting: .relative, inversionContentWeight: 1, inversionTVWeight: 1)
     }

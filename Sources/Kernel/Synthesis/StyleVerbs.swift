@@ -61,7 +61,7 @@ enum StyleVerbs {
             Parameter("content", .oneOf([.object("Image"), .object("Tensor")]), doc: "the content image"),
             Parameter("style", .oneOf([.object("Image"), .object("Tensor"), .list(of: .oneOf([.object("Image"), .object("Tensor")]))]), doc: "the style image, or a list of them (see `blend`)"),
             Parameter("content_layer", .layer(model: "net"), default: Value.none, doc: "the content layer (default: CS231n's features.3, the model's content layer otherwise)"),
-            Parameter("content_weight", .number, default: Value.none, min: 0, doc: "content weight (default: CS231n's 5e-2; relative 1 otherwise)"),
+            Parameter("content_weight", .number, default: Value.none, min: 0, doc: "content weight (default: CS231n's 5e-2; relative 0.1 otherwise)"),
         ] + styleLayerParameters + [
             Parameter("tv_weight", .number, default: Value.none, min: 0, doc: "total-variation weight (default: CS231n's 5e-2; relative 1 otherwise)"),
         ] + Synthesis.optimiserParameters + [

@@ -56,28 +56,28 @@ enough for textures). For models other than SqueezeNet the weights are *relative
 size of its target, so 1 means "as important as the other terms". Sizes are small to keep the notebook fast."""),
     ("code", """seed(0)
 net = model("random-multiscale")
-cat = image("sample:chelsea", size=64)
-rocket = image("sample:rocket", size=64)
+cat = image("sample:chelsea", size=48)
+rocket = image("sample:rocket", size=48)
 show(grid([cat, rocket], cols=2));"""),
     ("md", "## Texture synthesis\nStyle loss only, from uniform noise."),
-    ("code", """tex = texture(net, image("sample:brick"), size=64, steps=60)
+    ("code", """tex = texture(net, image("sample:brick"), size=48, steps=40)
 tex"""),
     ("code", """print("loss", tex.initial_loss, "->", tex.loss)"""),
     ("md", """## Feature inversion
 Reconstructions from a narrow (3×3) and a wide (15×15) filter bank, next to the target: the wider the
 receptive field, the less of the exact layout survives."""),
-    ("code", """invert(net, cat, ["relu3", "relu15"], steps=60)"""),
+    ("code", """invert(net, cat, ["relu3", "relu15"], steps=40)"""),
     ("md", "## Style transfer"),
-    ("code", """st = style_transfer(net, cat, rocket, size=64, steps=60)
+    ("code", """st = style_transfer(net, cat, rocket, size=48, steps=40)
 st"""),
     ("md", """Keep the content's colours (luminance-only transfer, neural-style's `original_colors`), or blend two
 styles: their Gram targets are mixed with the `blend` weights."""),
-    ("code", """style_transfer(net, cat, rocket, size=64, steps=60, original_colors=true)"""),
-    ("code", """style_transfer(net, cat, [rocket, image("sample:coffee", size=64)], blend=[0.7, 0.3], size=64, steps=60)"""),
+    ("code", """style_transfer(net, cat, rocket, size=48, steps=40, original_colors=true)"""),
+    ("code", """style_transfer(net, cat, [rocket, image("sample:coffee", size=48)], blend=[0.7, 0.3], size=48, steps=40)"""),
     ("md", """## The content/style trade-off
 Rows are content weights, columns multiply every style layer's weight: more content keeps the cat, more style
 paints it over."""),
-    ("code", """style_grid(net, cat, rocket, content_weights=[0.3, 3], style_weights=[0.3, 3], steps=40, size=48)"""),
+    ("code", """style_grid(net, cat, rocket, content_weights=[0.3, 3], style_weights=[0.3, 3], steps=25, size=32)"""),
     ("md", """## With SqueezeNet
 With torchvision's squeezenet1_1 exported to ONNX, CS231n's settings apply unchanged (content `features.3` at
 5e-2, style `features.1/4/6/7` at 20000/500/12/1, TV 5e-2, size 192):
