@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Oracle fixtures for the synthesis experiments (issue 6), computed with PyTorch as CS231n's
+StyleTransfer-PyTorch notebook does (content_loss, gram_matrix(normalize=True), style_loss, tv_loss, Adam).
+
+    /work/torchenv/bin/python tools/oracle/synthesis/make_fixtures.py
+
+Writes Tests/EngineTests/Fixtures/synthesis/ (small, committed, seeded so re-running gives the same files):
+  net.onnx            a seeded 3-conv+ReLU network (conv1..relu3; dynamic N, H, W)
+  content.npy style.npy image.npy   inputs [1, 3, 20, 24] in input space
+  values.json         content, style, TV losses; the Gram matrix of relu1 for the style image
+  grad_*.npy          gradients of each term and of the total with respect to `image`
+  adam_step.npy       the image after one step of CS231n's loop (clamp to ±1.5, loss, Adam lr 3.0)
+  dream_grad.npy      the input gradient of ½‖relu2‖² (DeepDream's objective) at `image`
+"""
+import json
+import os
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+OUT = os.path.join(ROOT, "Tests", "EngineTests", "Fixtures", "synthesis")
+
+CONTENT_LAYER = "relu2"
+CONTENT_WEIGHT = 5e-2
+STYLE_LAYERS = ["relu1", "relu2", "relu3"]
+STYLE_WEIGHTS = [20000.0, 5000.0, 1000.0]
+TV_WEIGHT = 5e-2
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.relu1 = nn.ReLU()
+        self.conv2 = nn.Conv2d(8, 16, 3, stride=2, padding=1)
+        self.relu2 = nn.ReLU()
+        self.conv3 = nn.Conv2d(16, 16, 3, padding=1)
+        self.relu3 = nn.ReLU()
+
+    def features(self, x):
+        out = {}
+        x = self.relu1(self.conv1(x)); out["relu1"] = x
+        x = self.relu2(self.conv2(x)); out["relu2"] = x
+        x = self.relu3(self.conv3(x)); out["relu3"] = x
+        return out
+
+    def forward(self, x):
+        return self.features(x)["relu3"]
+
+
+# CS231n's functions, verbatim in substance.
+def content_loss(content_weight, content_current, content_original):
+    return content_weight * torch.sum((content_current - content_original) ** 2)
+
+
+def gram_matrix(features, normalize=True):
+    n, c, h, w = features.shape
+    f = features.view(n, c, h * w)
+    g = torch.bmm(f, f.transpose(1, 2))
+    if normalize:
+        g = g / (h * w * c)
+    return g
+
+
+def style_loss(feats, style_layers, style_targets, style_weights):
+    loss = 0
+    for i, layer in enumerate(style_layers):
+        loss = loss + style_weights[i] * torch.sum((gram_matrix(feats[layer]) - style_targets[i]) ** 2)
+    return loss
+
+
+def tv_loss(img, tv_weight):
+    return tv_weight * (torch.sum((img[:, :, 1:, :] - img[:, :, :-1, :]) ** 2)
+                        + torch.sum((img[:, :, :, 1:] - img[:, :, :, :-1]) ** 2))
+
+
+def main():
+    torch.manual_seed(0)
+    os.makedirs(OUT, exist_ok=True)
+    net = Net().eval()
+    shape = (1, 3, 20, 24)
+    content = torch.randn(shape)
+    style = torch.randn(shape) * 0.8 + 0.1
+    image = torch.randn(shape) * 0.7
+    torch.onnx.export(net, content, os.path.join(OUT, "net.onnx"), dynamo=False, opset_version=17,
+                      input_names=["input"], output_names=["output"],
+                      dynamic_axes={"input": {0: "n", 2: "h", 3: "w"}, "output": {0: "n", 2: "oh", 3: "ow"}})
+    with torch.no_grad():
+        content_target = net.features(content)[CONTENT_LAYER].clone()
+        sf = net.features(style)
+        style_targets = [gram_matrix(sf[layer]).clone() for layer in STYLE_LAYERS]
+
+    def terms(img):
+        feats = net.features(img)
+        c = content_loss(CONTENT_WEIGHT, feats[CONTENT_LAYER], content_target)
+        s = style_loss(feats, STYLE_LAYERS, style_targets, STYLE_WEIGHTS)
+        t = tv_loss(img, TV_WEIGHT)
+        return c, s, t
+
+    values = {}
+    for name in ["content", "style", "tv", "total"]:
+        img = image.clone().requires_grad_()
+        c, s, t = terms(img)
+        loss = {"content": c, "style": s, "tv": t, "total": c + s + t}[name]
+        loss.backward()
+        values[name] = loss.item()
+        np.save(os.path.join(OUT, f"grad_{name}.npy"), img.grad.numpy().astype(np.float32))
+    values["gram_relu1"] = style_targets[0][0].numpy().astype(np.float64).tolist()
+    values.update(content_layer=CONTENT_LAYER, content_weight=CONTENT_WEIGHT, style_layers=STYLE_LAYERS,
+                  style_weights=STYLE_WEIGHTS, tv_weight=TV_WEIGHT)
+
+    # One step of CS231n's loop: clamp (t < 190), loss, backward, Adam(lr=3.0).step().
+    img = image.clone()
+    img.requires_grad_()
+    optimizer = torch.optim.Adam([img], lr=3.0)
+    img.data.clamp_(-1.5, 1.5)
+    optimizer.zero_grad()
+    c, s, t = terms(img)
+    (c + s + t).backward()
+    optimizer.step()
+    np.save(os.path.join(OUT, "adam_step.npy"), img.detach().numpy().astype(np.float32))
+
+    # DeepDream's objective at relu2: ½‖a‖², gradient with respect to the input.
+    img = image.clone().requires_grad_()
+    a = net.features(img)["relu2"]
+    (0.5 * (a ** 2).sum()).backward()
+    values["dream_objective"] = (0.5 * (a ** 2).sum()).item()
+    np.save(os.path.join(OUT, "dream_grad.npy"), img.grad.numpy().astype(np.float32))
+
+    for name, t in [("content", content), ("style", style), ("image", image)]:
+        np.save(os.path.join(OUT, f"{name}.npy"), t.numpy().astype(np.float32))
+    with open(os.path.join(OUT, "values.json"), "w") as f:
+        json.dump(values, f, indent=1)
+    print({k: v for k, v in values.items() if not isinstance(v, list)})
+
+
+if __name__ == "__main__":
+    main()
