@@ -17,7 +17,7 @@ import Testing
         #expect(r.matches == ["net", "network_size"])
         #expect(r.cursorStart == 4 && r.cursorEnd == 6)
         #expect(s.complete(code: "pri", cursorPos: 3).matches == ["print"])
-        #expect(s.complete(code: "tr", cursorPos: 2).matches == ["true"])
+        #expect(s.complete(code: "tr", cursorPos: 2).matches == ["train", "true"])
         #expect(s.complete(code: "sl", cursorPos: 2).matches == ["sleep"])
     }
 
