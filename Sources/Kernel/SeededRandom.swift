@@ -1,18 +1,10 @@
-/// A small, fast, seedable generator (SplitMix64) so that every random choice is reproducible:
-/// the same cell with the same seed gives the same bytes.
-public struct SeededRandom: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+import Engine
 
-    public init(seed: UInt64) { state = seed }
+/// The session's random numbers are the engine's SplitMix64 generator, so a seed means the same stream
+/// in the language and in the engine: the same cell with the same seed gives the same bytes.
+public typealias SeededRandom = SeededGenerator
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
+extension SeededGenerator {
+    /// Uniform in [0, 1) with 53 bits.
     public mutating func nextDouble() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 }
