@@ -152,3 +152,29 @@ import Testing
         }
     }
 }
+
+/// squeezenet1_1 with seeded weights against Captum. Its fixtures are large, so they are made locally
+/// (`make_attribution_fixtures.py --large` → tools/oracle/out/captum) and this suite runs only when they exist.
+@Suite struct AttributionSqueezeNetTests {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../tools/oracle/out/captum").standardized
+    static var available: Bool { FileManager.default.fileExists(atPath: directory.appendingPathComponent("squeezenet1_1.gradcam.npy").path) }
+
+    @Test(.enabled(if: available, "run make_attribution_fixtures.py --large first"))
+    func squeezeNetAttributionsMatchCaptum() throws {
+        let onnx = try ONNXModel.load(contentsOf: Self.directory.appendingPathComponent("squeezenet1_1.onnx"))
+        let model = Model(onnx: onnx, name: "squeezenet1_1")
+        let x = try AttributionCaptumTests.npy("squeezenet1_1.input.npy", in: Self.directory)
+        let target = try NpyArray(contentsOf: Self.directory.appendingPathComponent("squeezenet1_1.target.npy").path).integers[0]
+        let check = { (name: String, actual: Tensor, rtol: Float) throws in
+            let expected = try AttributionCaptumTests.npy("squeezenet1_1.\(name).npy", in: Self.directory)
+            AttributionCaptumTests.expectClose(actual, expected, rtol: rtol, atol: 0, "squeezenet1_1 \(name)")
+        }
+        try check("saliency", try model.saliency(x, target: target, method: .vanilla).attributions, 1e-4)
+        try check("guided", try model.saliency(x, target: target, method: .guided).attributions, 1e-4)
+        try check("integrated", try model.saliency(x, target: target, method: .integrated).attributions, 1e-3)
+        try check("gradcam", try model.gradCAM(x, target: target, layer: "features.12").map, 1e-4)
+        let settings = OcclusionSettings(window: (32, 32), stride: (16, 16), fill: [0], score: .probability)
+        try check("occlusion_w32_s16", try model.occlusion(x, target: target, settings: settings).attributions, 1e-4)
+    }
+}
