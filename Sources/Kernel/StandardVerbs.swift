@@ -9,6 +9,7 @@ extension VerbRegistry {
         registry.register(ModelVerbs.all)
         registry.register(AttributionVerbs.all)
         registry.register(UnderstandingVerbs.all)
+        registry.register(EmbeddingVerbs.all)
         return registry
     }
 }
