@@ -120,7 +120,7 @@ enum EmbeddingGridVerbs {
         let figure = Figure(panels: [.image(picture)], panelSize: max(picture.width, picture.height), title: title)
         func tensor(_ indices: [Int]) -> Tensor { Tensor(shape: [queries.count, k], data: indices.map(Float.init)) }
         return .object(ExperimentResult(verb: "neighbors", figure: figure, values: tensor(spaces[0].indices),
-                                        extras: spaces.map { ($0.name, .object(TensorValue(tensor($0.indices)))) }, args: args, seed: nil))
+                                        extras: spaces.map { ($0.name, Value.object(TensorValue(tensor($0.indices)))) }, args: args, seed: nil))
     }
 
     /// The features of every image: the given N×D Tensor, or the Model's activations at `layer=` (as `features`).
@@ -153,11 +153,16 @@ enum EmbeddingGridVerbs {
 
     /// k nearest rows (self excluded) of each query row, as one flat Q×k list of indices.
     static func nearest(_ x: [Float], cols: Int, rows: Int, queries: [Int], k: Int, context: VerbContext) throws -> [Int] {
-        let q = queries.flatMap { x[($0 * cols)..<(($0 + 1) * cols)] }
+        var q: [Float] = []
+        for i in queries { q.append(contentsOf: x[(i * cols)..<((i + 1) * cols)]) }
         let graph = try NearestNeighbors.search(queries: q, queryRows: queries.count, reference: x, referenceRows: rows, cols: cols,
                                                 k: k + 1, interruption: context.interruption)
-        return queries.enumerated().flatMap { qi, query in
-            Array(graph.indices[(qi * (k + 1))..<((qi + 1) * (k + 1))].map(Int.init).filter { $0 != query }.prefix(k))
+        var found: [Int] = []
+        for (qi, query) in queries.enumerated() {
+            let start = qi * (k + 1)
+            let row = graph.indices[start..<(start + k + 1)].map { Int($0) }.filter { $0 != query }
+            found.append(contentsOf: row.prefix(k))
         }
+        return found
     }
 }

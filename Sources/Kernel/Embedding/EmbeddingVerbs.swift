@@ -91,7 +91,7 @@ public enum EmbeddingVerbs {
         options.iterations = total - options.earlyExaggerationIterations
         if args.values["exaggeration"] != nil { options.earlyExaggeration = try args.double("exaggeration") }
         if args.values["dof"] != nil { options.dof = try args.double("dof") }
-        switch args.values["learning_rate"] ?? .none {
+        switch args["learning_rate"] {
         case .string("auto"), .none: options.learningRate = nil
         case .string(let s): throw args.error("learning_rate", "learning_rate must be a number or \"auto\", not \"\(s)\"")
         default:
