@@ -30,9 +30,9 @@ import Testing
         let (outcome, _) = s.run("p = pca(data)\np")
         #expect(outcome.error == nil, "\(String(describing: outcome.error))")
         #expect(outcome.result?.data["image/png"] != nil)
-        let svg = try #require(svg(outcome))
+        let picture = try #require(svg(outcome))
         let data = try #require(s.interpreter.names["data"]?.object(as: DatasetValue.self)).dataset
-        for c in Set(data.labels) { #expect(svg.contains(data.classNames[c])) }
+        for c in Set(data.labels) { #expect(picture.contains(data.classNames[c])) }
         let values = try tensor(s, "p")
         #expect(values.shape == [300, 2])
         let fit = try PCA.fit(data.pixels, rows: 300, cols: 784, dimensions: 2)
