@@ -10,6 +10,7 @@ extension VerbRegistry {
         registry.register(AttributionVerbs.all)
         registry.register(UnderstandingVerbs.all)
         registry.register(SynthesisVerbs.all)
+        registry.register(EmbeddingVerbs.all)
         return registry
     }
 }
