@@ -14,7 +14,7 @@ import Testing
     @Test func verbsNamesAndKeywords() {
         let (s, _) = session()
         let r = s.complete(code: "x = ne", cursorPos: 6)
-        #expect(r.matches == ["net", "network_size"])
+        #expect(r.matches == ["net", "network_size", "neighbors"])  // names in scope first, then verbs
         #expect(r.cursorStart == 4 && r.cursorEnd == 6)
         #expect(s.complete(code: "pri", cursorPos: 3).matches == ["print"])
         #expect(s.complete(code: "tr", cursorPos: 2).matches == ["train", "true"])
@@ -78,7 +78,7 @@ import Testing
         // "é" and "🐱" are one code point each (the emoji is two UTF-16 units).
         let code = "x = \"é🐱\"; ne"
         let r = s.complete(code: code, cursorPos: 12)
-        #expect(r.matches == ["net", "network_size"])
+        #expect(r.matches == ["net", "network_size", "neighbors"])  // names in scope first, then verbs
         #expect(r.cursorStart == 10)
     }
 
