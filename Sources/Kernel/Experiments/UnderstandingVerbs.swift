@@ -150,10 +150,7 @@ public enum UnderstandingVerbs {
         let seed = try Pictures.seed(args, context)
         settings.seed = seed
         let progress = context.progress("class visualisation of \(Pictures.label(net, target, nil))", total: settings.steps)
-        func picture(_ t: Tensor) -> Image {
-            let shown = net.preprocessing.denormalize(t)
-            return Image(chw: shown.scalars, channels: shown.shape[1], height: shown.shape[2], width: shown.shape[3]).clamped()
-        }
+        func picture(_ t: Tensor) -> Image { ModelInput.image(fromInputSpace: t, model: net) }
         func result(_ state: ClassVisualization) -> Value {
             let image = picture(state.image)
             let figure = Figure(panels: [.image(image, title: "\(Pictures.label(net, target, nil)): score \(String(format: "%.2f", state.score)), rank \(state.rank + 1)")],
@@ -189,10 +186,7 @@ public enum UnderstandingVerbs {
         let progress = context.progress("fooling", total: try args.int("steps"))
         let r = try net.foolingImage(input.tensor, target: target, steps: try args.int("steps"), learningRate: try args.optionalDouble("lr").map(Float.init), signed: try args.string("method") == "sign",
                                      interruption: context.interruption) { p in progress.step(p.step) }
-        func picture(_ t: Tensor) -> Image {
-            let shown = net.preprocessing.denormalize(t)
-            return Image(chw: shown.scalars, channels: shown.shape[1], height: shown.shape[2], width: shown.shape[3]).clamped()
-        }
+        func picture(_ t: Tensor) -> Image { ModelInput.image(fromInputSpace: t, model: net) }
         let (before, after) = (picture(r.original), picture(r.image))
         let linf = zip(after.pixels, before.pixels).map { abs($0 - $1) }.max() ?? 0
         let magnify = linf > 0 ? 0.5 / linf : 1

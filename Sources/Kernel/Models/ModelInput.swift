@@ -56,8 +56,12 @@ struct ModelInput {
     /// The picture of row `n` as the model sees it (denormalised), for drawing results over.
     func picture(_ n: Int, model: Model) throws -> Image {
         if n < pictures.count { return pictures[n] }
-        let row = try tensor.slice(axis: 0, n..<(n + 1))
-        let shown = model.preprocessing.denormalize(row)
+        return ModelInput.image(fromInputSpace: try tensor.slice(axis: 0, n..<(n + 1)), model: model)
+    }
+
+    /// A `[1, C, H, W]` input-space tensor as the picture it stands for: denormalised and clamped to [0, 1].
+    static func image(fromInputSpace t: Tensor, model: Model) -> Image {
+        let shown = model.preprocessing.denormalize(t)
         return Image(chw: shown.scalars, channels: shown.shape[1], height: shown.shape[2], width: shown.shape[3]).clamped()
     }
 }

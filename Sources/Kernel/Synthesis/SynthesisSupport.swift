@@ -28,10 +28,7 @@ enum Synthesis {
     }
 
     /// An input-space tensor `[1, C, H, W]` as a picture in [0, 1].
-    static func picture(_ t: Tensor, _ net: Model) -> Image {
-        let shown = net.preprocessing.denormalize(t)
-        return Image(chw: shown.scalars, channels: shown.shape[1], height: shown.shape[2], width: shown.shape[3]).clamped()
-    }
+    static func picture(_ t: Tensor, _ net: Model) -> Image { ModelInput.image(fromInputSpace: t, model: net) }
 
     static func values(_ image: Image) -> Tensor {
         Tensor(shape: [image.channels, image.height, image.width], data: image.chwData())
