@@ -9,50 +9,68 @@ import Testing
         "gray.jpg", "cmyk.jpg",
     ]
 
-    static func mutate(_ original: [UInt8], rng: inout SplitMix) -> [UInt8] {
-        var data = original
-        switch rng.next() % 5 {
-        case 0:  // flip a few bytes
-            for _ in 0..<(1 + Int(rng.next() % 4)) {
-                data[Int(rng.next() % UInt64(data.count))] ^= UInt8(truncatingIfNeeded: rng.next() | 1)
+    /// PNG header edits: IHDR fields (size, bit depth, colour type, interlace) rewritten with a valid CRC, so
+    /// libpng gets past the checksum and must cope with the values; chunk lengths that lie.
+    static let pngEdits: [FileFuzzing.Edit] = [
+        { data, rng in  // width or height: huge, zero or 2^31
+            let field = 16 + 4 * Int(rng.next() % 2)
+            FileFuzzing.putBigEndian(FileFuzzing.nastySize(&rng), width: 4, at: field, in: &data)
+            fixIHDRChecksum(&data)
+        },
+        { data, rng in  // bit depth, colour type, compression, filter, interlace
+            guard data.count > 28 else { return }
+            data[24 + Int(rng.next() % 5)] = UInt8(truncatingIfNeeded: rng.next() % 3 == 0 ? rng.next() : rng.next() % 17)
+            fixIHDRChecksum(&data)
+        },
+        { data, rng in  // a chunk length that lies
+            let chunks = FileFuzzing.offsets(of: Array("IDAT".utf8), in: data) + FileFuzzing.offsets(of: Array("PLTE".utf8), in: data)
+            guard let type = chunks.randomElement(using: &rng) else { return }
+            FileFuzzing.putBigEndian(FileFuzzing.nastySize(&rng), width: 4, at: type - 4, in: &data)
+        },
+    ]
+
+    /// JPEG header edits: frame size and component count in SOF, segment lengths that lie.
+    static let jpegEdits: [FileFuzzing.Edit] = [
+        { data, rng in  // SOF0/SOF2 height or width (16 bits), component count
+            let sofs = FileFuzzing.offsets(of: [0xFF, 0xC0], in: data) + FileFuzzing.offsets(of: [0xFF, 0xC2], in: data)
+            guard let sof = sofs.randomElement(using: &rng) else { return }
+            switch rng.next() % 3 {
+            case 0: FileFuzzing.putBigEndian(rng.next() % 2 == 0 ? 0xFFFF : 0, width: 2, at: sof + 5, in: &data)
+            case 1: FileFuzzing.putBigEndian(rng.next() % 2 == 0 ? 0xFFFF : 0, width: 2, at: sof + 7, in: &data)
+            default: if sof + 9 < data.count { data[sof + 9] = UInt8(truncatingIfNeeded: rng.next()) }
             }
-        case 1:  // truncate
-            data = Array(data.prefix(Int(rng.next() % UInt64(data.count))))
-        case 2:  // overwrite a run with random bytes
-            let start = Int(rng.next() % UInt64(data.count))
-            for i in start..<min(data.count, start + 1 + Int(rng.next() % 16)) {
-                data[i] = UInt8(truncatingIfNeeded: rng.next())
-            }
-        case 3:  // insert garbage
-            let at = Int(rng.next() % UInt64(data.count))
-            data.insert(
-                contentsOf: (0..<(1 + Int(rng.next() % 32))).map { _ in UInt8(truncatingIfNeeded: rng.next()) }, at: at)
-        default:  // huge dimensions in the header (PNG IHDR width at 16, JPEG SOF somewhere)
-            let at = min(16 + Int(rng.next() % 8), data.count - 1)
-            data[at] = 0xFF
-        }
-        return data
+        },
+        { data, rng in  // a segment length (DQT, DHT, SOS, APPn) that lies
+            let markers = FileFuzzing.offsets(of: [0xFF, 0xDB], in: data) + FileFuzzing.offsets(of: [0xFF, 0xC4], in: data)
+                + FileFuzzing.offsets(of: [0xFF, 0xDA], in: data) + FileFuzzing.offsets(of: [0xFF, 0xE0], in: data)
+            guard let marker = markers.randomElement(using: &rng) else { return }
+            FileFuzzing.putBigEndian(UInt64(truncatingIfNeeded: rng.next()) & 0xFFFF, width: 2, at: marker + 2, in: &data)
+        },
+    ]
+
+    /// Recomputes the IHDR chunk's CRC (type and 13 data bytes at 12..<29) after an edit.
+    static func fixIHDRChecksum(_ data: inout [UInt8]) {
+        guard data.count >= 33 else { return }
+        let crc = crc32(Array(data[12..<29]))
+        FileFuzzing.putBigEndian(UInt64(crc), width: 4, at: 29, in: &data)
     }
 
     @Test(arguments: files)
     func mutationsNeverCrash(file: String) throws {
         let original = try ImagingFixtures.bytes(file)
-        var rng = SplitMix(seed: UInt64(file.utf8.reduce(0) { $0 &* 31 &+ UInt64($1) }))
-        var decoded = 0
-        var rejected = 0
-        for _ in 0..<400 {
-            let data = Self.mutate(original, rng: &rng)
-            do {
-                let image = try ImageFiles.decode(data, maxPixels: 1 << 20)
-                #expect(image.pixels.count == image.height * image.width * image.channels)
-                #expect(image.pixels.allSatisfy { $0 >= 0 && $0 <= 1 })
-                decoded += 1
-            } catch is ImageError {
-                rejected += 1
-            }
+        let isPNG = file.hasSuffix(".png")
+        let tally = FileFuzzing.run(
+            file, seeds: [original], cases: 400, seed: UInt64(file.utf8.reduce(0) { $0 &* 31 &+ UInt64($1) }),
+            edits: isPNG ? Self.pngEdits : Self.jpegEdits,
+            expected: { error in (error as? ImageError).map { Mirror(reflecting: $0).children.first?.label ?? "\($0)" } }
+        ) { data in
+            let image = try ImageFiles.decode(data, maxPixels: 1 << 20)
+            #expect(image.pixels.count == image.height * image.width * image.channels)
+            #expect(image.pixels.allSatisfy { $0 >= 0 && $0 <= 1 })
         }
-        #expect(decoded + rejected == 400)
-        #expect(rejected > 0, "some mutations must be detected")
+        #expect(tally.accepted + tally.rejected == tally.cases)
+        #expect(tally.rejected > 0, "some mutations must be detected")
+        #expect(tally.slowestSeconds < 5)
     }
 
     @Test func pixelBudgetRefusesLargeImagesBeforeDecoding() throws {

@@ -35,6 +35,9 @@ extension Dataset {
         return try base.limited(limit, seed: seed)
     }
 
+    /// The most classes a labelled array may have (labels are indices 0..<classes).
+    static let maxClasses = 100_000
+
     /// Images from an array of shape [N, H, W], [N, C, H, W] or [N, H, W, C] (C ∈ {1, 3}); integer arrays
     /// are bytes scaled by 1/255, float arrays are taken as already in [0, 1]. Labels from a 1-D array.
     static func arrayDataset(images: NpyArray, labels: NpyArray?, name: String) throws -> Dataset {
@@ -65,7 +68,11 @@ extension Dataset {
             guard let low = labelValues.min(), low >= 0 else {
                 throw DataError(.invalidArgument, "\(name): labels must be ≥ 0")
             }
-            classCount = (labelValues.max() ?? 0) + 1
+            // One class name is made per index up to the largest label: a stray 2^40 must not make a trillion.
+            guard let high = labelValues.max(), high < maxClasses else {
+                throw DataError(.invalidArgument, "\(name): labels must be class indices below \(maxClasses)")
+            }
+            classCount = high + 1
         }
         return Dataset(name: name, pixels: values, channels: shape[1], height: shape[2], width: shape[3],
                        labels: labelValues, classNames: (0..<classCount).map(String.init), hasLabels: labels != nil)

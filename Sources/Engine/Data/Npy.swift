@@ -45,7 +45,7 @@ public struct NpyArray: Sendable, Equatable {
     /// The values as integers (floats are truncated toward zero), e.g. class labels.
     public var integers: [Int] {
         switch values {
-        case .float32(let v): return v.map { $0.isFinite ? Int($0) : 0 }
+        case .float32(let v): return v.map { $0.isFinite ? Int(max(min($0, 9.2e18), -9.2e18)) : 0 }
         case .uint8(let v): return v.map { Int($0) }
         case .int64(let v): return v.map { Int($0) }
         }
@@ -99,6 +99,8 @@ extension NpyArray {
         guard !overflow, body.count == needed else {
             throw DataError(.corrupt, "\(name): header promises \(count) values of \(dtype) for shape \(header.shape), data holds \(body.count) bytes")
         }
+        // Narrow types widen when decoded (int8 → Int64 is 8×), and callers convert to floats.
+        try ResourceLimits.checkMemory(count: count, of: 8, what: "\(name): an array of shape \(header.shape)")
         self.shape = header.shape
         self.values = try NpyArray.decode(body, dtype: dtype, count: count, name: name)
     }

@@ -40,9 +40,9 @@ public enum Safetensors {
                 continue
             }
             guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
-                  let shape = (entry["shape"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
+                  let shape = (entry["shape"] as? [Any])?.compactMap(exactInteger),
                   shape.count == (entry["shape"] as? [Any])?.count, shape.allSatisfy({ $0 >= 0 }),
-                  let offsets = (entry["data_offsets"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
+                  let offsets = (entry["data_offsets"] as? [Any])?.compactMap(exactInteger),
                   offsets.count == 2, offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataCount
             else {
                 throw DataError(.corrupt, "\(name): tensor '\(key)' has a malformed header entry")
@@ -61,9 +61,11 @@ public enum Safetensors {
                 guard !overflow else { throw DataError(.corrupt, "\(name): tensor '\(key)' shape \(shape) is too large") }
                 count = product
             }
-            guard offsets[1] - offsets[0] == count * size else {
-                throw DataError(.corrupt, "\(name): tensor '\(key)' of shape \(shape) and dtype \(dtype) needs \(count * size) bytes, offsets give \(offsets[1] - offsets[0])")
+            let (byteCount, tooMany) = count.multipliedReportingOverflow(by: size)
+            guard !tooMany, offsets[1] - offsets[0] == byteCount else {
+                throw DataError(.corrupt, "\(name): tensor '\(key)' of shape \(shape) and dtype \(dtype) does not match its data_offsets \(offsets)")
             }
+            try ResourceLimits.checkTensor(shape: shape, what: "\(name): tensor '\(key)' of shape \(shape)")
             let start = dataStart + offsets[0]
             let values: [Float] = bytes[start..<(start + count * size)].withUnsafeBytes { raw in
                 (0..<count).map { i -> Float in
@@ -112,6 +114,16 @@ public enum Safetensors {
     /// Writes atomically (temporary file + rename).
     public static func write(_ file: File, to path: String) throws {
         try FileBytes.writeAtomically(try encode(file), to: path)
+    }
+
+    /// A JSON number as an Int when it is a whole number an Int holds exactly (JSONSerialization gives NSNumber
+    /// for 3, 3.5, 1e30 and true alike; `intValue` would wrap or trap on the big ones).
+    private static func exactInteger(_ value: Any) -> Int? {
+        guard let number = value as? NSNumber else { return nil }
+        let d = number.doubleValue
+        // Whole numbers below 2^53 convert exactly; anything larger is no tensor size or offset in a real file.
+        guard d.isFinite, d == d.rounded(), abs(d) < 9.007e15 else { return nil }
+        return Int(d)
     }
 
     /// IEEE 754 half → float, including subnormals, infinities and NaN.

@@ -88,7 +88,9 @@ public struct ZipArchive: Sendable {
             let data: [UInt8]
             switch method {
             case .stored: data = stored
-            case .deflated: data = try Zlib.inflateRaw(stored, expectedSize: size, name: "\(name): \(entryName)")
+            case .deflated:
+                try ResourceLimits.checkMemory(bytes: size, what: "\(name): entry \(entryName)")
+                data = try Zlib.inflateRaw(stored, expectedSize: size, name: "\(name): \(entryName)")
             }
             guard data.count == size, Zlib.crc32(data) == crc else {
                 throw DataError(.corrupt, "\(name): entry \(entryName) fails its size or CRC check")

@@ -47,8 +47,12 @@ public enum Zlib {
 
     private static func inflate(_ data: [UInt8], windowBits: Int32, name: String, multiMember: Bool,
                                 expectedSize: Int?) throws -> [UInt8] {
+        // Sizes from headers are claims: reserve at most what deflate can produce from this input (1032:1), and
+        // stop at the memory budget (a few kilobytes can inflate to gigabytes) or past a zip entry's stated size.
+        let budget = ResourceLimits.memoryBytes
+        let ceiling = min(budget, expectedSize ?? Int.max)
         var output: [UInt8] = []
-        output.reserveCapacity(expectedSize ?? max(data.count * 4, 1024))
+        output.reserveCapacity(min(expectedSize ?? data.count * 4, data.count.multipliedReportingOverflow(by: 1032).partialValue, budget, 1 << 30) + 1024)
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         var stream = z_stream()
         try check(inflateInit2_(&stream, windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)),
@@ -70,6 +74,13 @@ public enum Zlib {
                         let produced = out.count - Int(stream.avail_out)
                         output.append(contentsOf: out[0..<produced])
                         return result
+                    }
+                    if output.count > ceiling {
+                        if let expectedSize, output.count > expectedSize, expectedSize < budget {
+                            throw DataError(.corrupt, "\(name) inflates to more than its stated size of \(expectedSize) bytes")
+                        }
+                        throw ResourceLimitError(.memory, what: "decompressing \(name)", requested: output.count,
+                                                 limit: budget, requestedUnknown: true)
                     }
                     if status == Z_BUF_ERROR && stream.avail_in == 0 {
                         throw DataError(.corrupt, "\(name) is truncated (the compressed stream ends early)")

@@ -24,8 +24,10 @@ public enum ImageError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unknownFormat(let what): return "unknown image format: \(what)"
         case .corrupt(let codec, let reason): return "corrupt \(codec) data: \(reason)"
         case .tooLarge(let codec, let width, let height, let maxPixels):
-            return "\(codec) image is \(width)×\(height) = \(width * height) pixels, more than the limit of "
-                + "\(maxPixels) pixels (ImageLimits.maxPixels)"
+            let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+            return "\(codec) image of \(width)×\(height) = \(overflow ? "too many" : ResourceLimits.grouped(pixels)) pixels "
+                + "is more than the pixel budget of \(ResourceBudget.pixels.format(maxPixels)); raise it with "
+                + "limits(pixels=…) or the \(ResourceBudget.pixels.environmentVariable) environment variable"
         case .encodeFailed(let codec, let reason): return "\(codec) encoding failed: \(reason)"
         case .io(let path, let reason): return "cannot access \(path): \(reason)"
         case .unknownSample(let name, let known):

@@ -15,8 +15,9 @@ public enum ImageLimits {
         set { lock.withLock { _maxPixels = max(1, newValue) } }
     }
 
-    /// Throws when `width × height` exceeds the budget.
-    static func check(width: Int, height: Int, codec: String, budget: Int) throws {
+    /// Throws `ImageError.tooLarge` when `width × height` exceeds the budget; `codec` says what is being made
+    /// ("PNG", "JPEG", "resized", "model input").
+    public static func check(width: Int, height: Int, codec: String, budget: Int = maxPixels) throws {
         if width.multipliedReportingOverflow(by: height).overflow || width * height > budget {
             throw ImageError.tooLarge(codec: codec, width: width, height: height, maxPixels: budget)
         }

@@ -116,13 +116,27 @@ extension Image {
     /// `Int(size · long / short)` (truncated), as torchvision's `Resize(int)`.
     public func resized(shorterSide size: Int, filter: ResizeFilter = .bilinear) -> Image {
         precondition(size >= 1, "resize target must be at least 1")
-        if height <= width {
-            return resized(
-                height: size, width: max(1, Int(Double(size) * Double(width) / Double(height))), filter: filter)
-        } else {
-            return resized(
-                height: max(1, Int(Double(size) * Double(height) / Double(width))), width: size, filter: filter)
+        let target = sizeWithShorterSide(size)
+        return resized(height: target.height, width: target.width, filter: filter)
+    }
+
+    /// The size `resized(shorterSide:)` produces (aspect ratio kept, the longer side rounded down, at least 1).
+    public func sizeWithShorterSide(_ size: Int) -> (height: Int, width: Int) {
+        func longer(_ long: Int, _ short: Int) -> Int {
+            let exact = Double(size) * Double(long) / Double(short)
+            return exact >= Double(Int32.max) ? Int(Int32.max) : max(1, Int(exact))
         }
+        return height <= width ? (size, longer(width, height)) : (longer(height, width), size)
+    }
+
+    /// `resized(shorterSide:)` after checking the result against the pixel budget: a 1×50,000 strip resized to
+    /// a shorter side of 4096 would be 800 million pixels. Throws `ImageError.tooLarge` before any work.
+    public func checkedResize(shorterSide size: Int, filter: ResizeFilter = .bilinear,
+                              maxPixels: Int = ImageLimits.maxPixels) throws -> Image {
+        guard size >= 1 else { throw ImageError.invalidArgument("resize target must be at least 1, not \(size)") }
+        let target = sizeWithShorterSide(size)
+        try ImageLimits.check(width: target.width, height: target.height, codec: "resized", budget: maxPixels)
+        return resized(height: target.height, width: target.width, filter: filter)
     }
 
     /// The central `height × width` region, torchvision's `CenterCrop`: offset `round((H − h) / 2)`;

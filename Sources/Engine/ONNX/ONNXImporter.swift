@@ -149,17 +149,29 @@ struct ONNXImporter {
         case .constant(let values):
             for (name, value) in zip(node.output, values) where !name.isEmpty { constants[name] = value }
         case .node(let op, let inputs):
-            if inputs.allSatisfy({ $0.isEmpty || constants[$0] != nil }), let folded = try? fold(op, inputs) {
-                for (name, value) in zip(node.output, folded) where !name.isEmpty { constants[name] = value }
-                return
+            if inputs.allSatisfy({ $0.isEmpty || constants[$0] != nil }) {
+                // A fold that fails leaves the node to run time (and its errors to validation), except a fold
+                // over the memory budget: run time would allocate the same.
+                var folded: [Tensor]?
+                do { folded = try fold(op, inputs) } catch let error as ResourceLimitError { throw error } catch {}
+                if let folded {
+                    for (name, value) in zip(node.output, folded) where !name.isEmpty { constants[name] = value }
+                    return
+                }
             }
             try addNode(reader, index: index, op: op, inputs: inputs)
         }
     }
 
     /// Evaluates an operator whose inputs are all known.
+    /// Output shapes are computed and checked against the memory budget first: a ConstantOfShape or Expand in a
+    /// corrupt file may ask for exabytes.
     private func fold(_ op: any Operator, _ inputs: [String]) throws -> [Tensor] {
-        try op.forward(inputs.map { $0.isEmpty ? nil : constants[$0] })
+        let values = inputs.map { $0.isEmpty ? nil : constants[$0] }
+        for shape in try op.outputShapes(values.map { $0?.shape }, values: values) {
+            try ResourceLimits.checkTensor(shape: shape, what: "folding a constant of shape \(shape)")
+        }
+        return try op.forward(values)
     }
 
     private mutating func addNode(_ reader: ONNXNodeReader, index: Int, op: any Operator, inputs: [String]) throws {

@@ -44,6 +44,9 @@ public struct ONNXModel: Sendable {
             return try importer.run()
         } catch let error as ModelError {
             throw error.inFile(name)
+        } catch var error as ResourceLimitError {
+            error.what = "\(name): \(error.what)"
+            throw error
         } catch let error as GraphError {
             throw ModelError(.invalid, error.description, file: name)
         } catch {

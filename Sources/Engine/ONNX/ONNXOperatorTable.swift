@@ -285,7 +285,7 @@ enum ONNXOperatorTable {
                 guard let t = importer.constant(r.inputs[1]) else {
                     throw r.error(.unsupported, "axes computed at run time are not supported")
                 }
-                axes = t.scalars.map { Int($0) }
+                axes = try integers(t)
             } else {
                 axes = nil
             }
@@ -311,7 +311,7 @@ enum ONNXOperatorTable {
             guard let p = importer.constant(r.inputs[1]) else {
                 throw r.error(.unsupported, "pads computed at run time are not supported")
             }
-            pads = p.scalars.map { Int($0) }
+            pads = try integers(p)
             if r.inputs.count >= 3, !r.inputs[2].isEmpty {
                 guard let v = importer.constant(r.inputs[2]) else {
                     throw r.error(.unsupported, "a constant_value computed at run time is not supported")

@@ -41,7 +41,7 @@ struct ONNXConstantOfShape: Operator {
 
     func shape(_ spec: Tensor?) throws -> [Int] {
         guard let spec else { throw ShapeError("ConstantOfShape: the shape is not known before running") }
-        let dims = spec.scalars.map { Int($0) }
+        let dims = try integers(spec)
         guard dims.allSatisfy({ $0 >= 0 }) else { throw ShapeError("ConstantOfShape: negative extent in \(dims)") }
         return dims
     }
@@ -67,6 +67,7 @@ struct ONNXSlice: Operator {
     /// A float from an int64 tensor as an Int; INT64_MAX/MIN sentinels (which float32 cannot hold exactly)
     /// saturate instead of trapping.
     static func clampedInt(_ value: Float) -> Int {
+        if value.isNaN { return 0 }
         if value >= 9.2e18 { return Int.max / 2 }
         if value <= -9.2e18 { return Int.min / 2 }
         return Int(value)

@@ -21,7 +21,7 @@ public struct Pad: Operator {
 
     /// Full-rank pads from attribute/inputs.
     func resolvedPads(rank: Int, _ padsInput: Tensor?, _ axesInput: Tensor?) throws -> [Int] {
-        guard let list = padsInput.map(integers) ?? pads else { throw ShapeError("Pad needs pads") }
+        guard let list = try padsInput.map(integers) ?? pads else { throw ShapeError("Pad needs pads") }
         if let axesInput {
             let axes = try integers(axesInput).map { try Tensor.normalizedAxis($0, rank: rank) }
             guard list.count == 2 * axes.count else {

@@ -1,5 +1,11 @@
-/// Reads an integer list (axes, shape, pads) from a 1-D tensor holding exact integers.
-func integers(_ t: Tensor) -> [Int] { t.scalars.map { Int($0) } }
+/// Reads an integer list (axes, shape, pads) from a 1-D tensor holding exact integers. Values a model file
+/// could hold but no shape can (NaN, ±∞, beyond ±2^31) are a `ShapeError`, not a trap in `Int(_:)`.
+func integers(_ t: Tensor) throws -> [Int] {
+    try t.scalars.map { v in
+        guard v.isFinite, abs(v) < 2_147_483_648 else { throw ShapeError("integer value \(v) is out of range") }
+        return Int(v)
+    }
+}
 
 /// Flattens to 2-D: [d0·…·d(axis−1), d(axis)·…·d(n−1)] (ONNX Flatten; axis may be negative, 0 gives [1, n]).
 public struct Flatten: Operator {
@@ -56,7 +62,7 @@ public struct Reshape: Operator {
     }
 
     func spec(_ second: Tensor?) throws -> [Int] {
-        if let second { return integers(second) }
+        if let second { return try integers(second) }
         guard let shape else { throw ShapeError("Reshape needs a shape input or attribute") }
         return shape
     }
@@ -113,7 +119,7 @@ public struct Unsqueeze: Operator {
     public init(axes: [Int]? = nil) { self.axes = axes }
 
     func outShape(_ s: [Int], _ second: Tensor?) throws -> [Int] {
-        guard let list = second.map(integers) ?? axes else { throw ShapeError("Unsqueeze needs axes") }
+        guard let list = try second.map(integers) ?? axes else { throw ShapeError("Unsqueeze needs axes") }
         let rank = s.count + list.count
         let positions = Set(try list.map { try Tensor.normalizedAxis($0, rank: rank) })
         guard positions.count == list.count else { throw ShapeError("Unsqueeze: repeated axes \(list)") }
@@ -143,7 +149,7 @@ public struct Squeeze: Operator {
     public init(axes: [Int]? = nil) { self.axes = axes }
 
     func outShape(_ s: [Int], _ second: Tensor?) throws -> [Int] {
-        guard let list = second.map(integers) ?? axes else { return s.filter { $0 != 1 } }
+        guard let list = try second.map(integers) ?? axes else { return s.filter { $0 != 1 } }
         let drop = Set(try list.map { try Tensor.normalizedAxis($0, rank: s.count) })
         for a in drop where s[a] != 1 { throw ShapeError("Squeeze: axis \(a) of \(s) is not 1") }
         return s.enumerated().filter { !drop.contains($0.offset) }.map(\.element)
@@ -215,6 +221,7 @@ public struct Gather: Operator {
 
     func resolved(_ indices: Tensor, extent: Int) throws -> [Int] {
         try indices.scalars.map { v in
+            guard v.isFinite, abs(v) < 2_147_483_648 else { throw ShapeError("Gather index \(v) out of range 0..<\(extent)") }
             let i = Int(v) < 0 ? Int(v) + extent : Int(v)
             guard i >= 0 && i < extent else { throw ShapeError("Gather index \(Int(v)) out of range 0..<\(extent)") }
             return i
