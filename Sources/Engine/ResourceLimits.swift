@@ -54,12 +54,51 @@ public struct ResourceLimitError: Error, Sendable, Equatable, CustomStringConver
     }
 }
 
-/// The session's resource budgets, checked before allocating where user input decides a size (tensor shapes,
-/// file headers, dataset limits, feature matrices, decompression output, t-SNE point counts). Each is settable
-/// at run time (the kernel's `limits(...)` verb, or environment variables at start-up) and thread-safe; tests
-/// override them for one task with `$memoryOverride.withValue`.
+/// One set of budgets (a kernel session's). Thread-safe; `ResourceLimits.current` is the set in force.
+public final class ResourceBudgets: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _memoryBytes: Int
+    private var _maxPixels: Int
+    private var _tsnePoints: Int
+
+    public init(memoryBytes: Int = ResourceLimits.defaultMemoryBytes, maxPixels: Int = ImageLimits.defaultMaxPixels,
+                tsnePoints: Int = ResourceLimits.defaultTSNEPoints) {
+        _memoryBytes = memoryBytes
+        _maxPixels = maxPixels
+        _tsnePoints = tsnePoints
+    }
+
+    /// A copy, for a new session that starts from the process's configuration.
+    public func copy() -> ResourceBudgets {
+        lock.withLock { ResourceBudgets(memoryBytes: _memoryBytes, maxPixels: _maxPixels, tsnePoints: _tsnePoints) }
+    }
+
+    /// The largest single allocation (bytes) a request may cause; at least 1 MiB.
+    public var memoryBytes: Int {
+        get { lock.withLock { _memoryBytes } }
+        set { lock.withLock { _memoryBytes = max(1 << 20, newValue) } }
+    }
+
+    /// The most pixels one image may have; at least 1.
+    public var maxPixels: Int {
+        get { lock.withLock { _maxPixels } }
+        set { lock.withLock { _maxPixels = max(1, newValue) } }
+    }
+
+    /// The most points `tsne` and `tsne_grid` accept; at least 4.
+    public var tsnePoints: Int {
+        get { lock.withLock { _tsnePoints } }
+        set { lock.withLock { _tsnePoints = max(4, newValue) } }
+    }
+}
+
+/// The resource budgets, checked before allocating where user input decides a size (tensor shapes, file
+/// headers, decompression output, feature matrices, resized images, t-SNE point counts), so an oversized request
+/// is a clear error instead of the out-of-memory killer taking the kernel down.
 ///
-/// The pixel budget for decoding images lives in `ImageLimits` (same pattern).
+/// The budgets in force are `current`: the process-wide `shared` set (configured at start-up from environment
+/// variables) unless a session binds its own with `$current.withValue` (the kernel's interpreter does, so the
+/// `limits(...)` verb changes only its session, and tests do not disturb each other).
 public enum ResourceLimits {
     /// Half the machine's memory, at most 8 GiB: one value may not take more (e.g. 8 GiB on a 24 GiB machine,
     /// enough for VGG-16's weights fifteen times over, or 40,000 × 50,000 features).
@@ -67,23 +106,25 @@ public enum ResourceLimits {
     /// All of Fashion-MNIST (train + test): exact nearest neighbours are O(N²) time.
     public static let defaultTSNEPoints = 70_000
 
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var _memoryBytes = defaultMemoryBytes
-    nonisolated(unsafe) private static var _tsnePoints = defaultTSNEPoints
+    /// The process's budgets (what a new session starts from).
+    public static let shared = ResourceBudgets()
+
+    /// The budgets in force for the current task.
+    @TaskLocal public static var current: ResourceBudgets = shared
 
     /// For tests: a memory budget for the current task only.
     @TaskLocal public static var memoryOverride: Int?
 
     /// The largest single allocation (bytes) a request may cause.
     public static var memoryBytes: Int {
-        get { memoryOverride ?? lock.withLock { _memoryBytes } }
-        set { lock.withLock { _memoryBytes = max(1 << 20, newValue) } }
+        get { memoryOverride ?? current.memoryBytes }
+        set { current.memoryBytes = newValue }
     }
 
     /// The most points `tsne` and `tsne_grid` accept.
     public static var tsnePoints: Int {
-        get { lock.withLock { _tsnePoints } }
-        set { lock.withLock { _tsnePoints = max(4, newValue) } }
+        get { current.tsnePoints }
+        set { current.tsnePoints = newValue }
     }
 
     /// Throws unless `bytes` fit the memory budget.

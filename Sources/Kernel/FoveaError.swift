@@ -44,6 +44,12 @@ public struct FoveaError: Error, Sendable, Equatable, CustomStringConvertible {
         if let interrupted = error as? Engine.Interrupted {
             return FoveaError(.interrupted, interrupted.message == "interrupted" ? "interrupted by the user" : interrupted.message)
         }
+        // Engine errors whose type name is not an ename: data files are FileErrors (a bad argument to a reader
+        // is a ValueError); a request over a budget is a ValueError whose message names the budget.
+        if let error = error as? DataError {
+            return FoveaError(error.kind == .invalidArgument ? .value : .file, error.message)
+        }
+        if let error = error as? ResourceLimitError { return FoveaError(.value, error.description) }
         let typeName = String(describing: type(of: error))
         let kind = ErrorKind.allCases.first { typeName == $0.rawValue || typeName.hasSuffix("." + $0.rawValue) }
             ?? ErrorKind.allCases.first { typeName.hasSuffix($0.rawValue) } ?? .value

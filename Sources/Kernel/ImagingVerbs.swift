@@ -15,6 +15,8 @@ public enum ImagingVerbs {
             switch error {
             case .invalidArgument(let what): throw FoveaError(.value, what)
             case .fontUnavailable, .encodeFailed: throw FoveaError(.value, error.description)
+            case .tooLarge(let codec, _, _, _) where codec != "PNG" && codec != "JPEG":
+                throw FoveaError(.value, error.description)  // a size asked for, not a file's
             default: throw FoveaError(.file, error.description)
             }
         }
@@ -36,7 +38,7 @@ public enum ImagingVerbs {
             if SampleImages.sampleName(inPath: path) != nil { return try ImageFiles.open(path) }
             return try ImageFiles.load(path: context.resolve(path: path).path)
         }
-        if let size = try args.optionalInt("size") { picture = picture.resized(shorterSide: size) }
+        if let size = try args.optionalInt("size") { picture = try mapped { try picture.checkedResize(shorterSide: size) } }
         return .object(ImageValue(picture))
     }
 
@@ -108,7 +110,8 @@ public enum ImagingVerbs {
     ) { args, _ in
         let img = try args.object("img", as: ImageValue.self).image
         let filter = ResizeFilter(rawValue: try args.string("filter")) ?? .bilinear
-        return .object(ImageValue(img.resized(shorterSide: try args.int("size"), filter: filter)))
+        let size = try args.int("size")
+        return .object(ImageValue(try mapped { try img.checkedResize(shorterSide: size, filter: filter) }))
     }
 }
 

@@ -11,6 +11,8 @@ public final class Interpreter {
     public let interruption: Interruption
     public var workingDirectory: URL
     let random = SessionRandom()
+    /// This session's resource budgets (`limits(...)` changes them), in force while a cell runs.
+    public let budgets: ResourceBudgets
 
     /// What one cell produced.
     public struct CellResult {
@@ -24,14 +26,20 @@ public final class Interpreter {
     }
 
     public init(registry: VerbRegistry, interruption: Interruption = Interruption(),
-                workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) {
+                workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+                budgets: ResourceBudgets = ResourceLimits.shared.copy()) {
         self.registry = registry
+        self.budgets = budgets
         self.interruption = interruption
         self.workingDirectory = workingDirectory
     }
 
     /// Parses and runs `source`. Never throws: errors (with spans) come back in the result.
     public func run(_ source: String, output: OutputSink) -> CellResult {
+        ResourceLimits.$current.withValue(budgets) { runStatements(source, output: output) }
+    }
+
+    private func runStatements(_ source: String, output: OutputSink) -> CellResult {
         var result = CellResult()
         let program: Program
         do {
@@ -68,7 +76,7 @@ public final class Interpreter {
     public func evaluate(_ source: String, output: OutputSink) throws -> Value {
         let expr = try Parser.parseExpression(source)
         var pages: [String] = []
-        return try evaluate(expr, output: output, pages: &pages)
+        return try ResourceLimits.$current.withValue(budgets) { try evaluate(expr, output: output, pages: &pages) }
     }
 
     /// Runs a statement; returns the value of an expression statement.

@@ -4,6 +4,7 @@ extension VerbRegistry {
     public static func standard() -> VerbRegistry {
         let registry = VerbRegistry()
         registry.register(CoreVerbs.all)
+        registry.register(LimitsVerbs.all)
         registry.register(ImagingVerbs.all)
         registry.register(TensorVerbs.all)
         registry.register(ModelVerbs.all)

@@ -99,6 +99,8 @@ public struct TensorValue: FoveaObject {
             return nil
         }
         let (a, b) = reversed ? (rhs, tensor) : (tensor, rhs)
+        let shape = try Broadcast.shape(a.shape, b.shape)
+        try ResourceLimits.checkTensor(shape: shape, what: "a tensor \(op) result of shape \(shape)")
         let result: Tensor
         switch op {
         case "+": result = try a.combined(with: b, .add)

@@ -34,6 +34,7 @@ public enum TensorVerbs {
                 throw args.error("values", "tensor(): ragged list: expected \(depth < shape.count ? shape[depth] : 0) elements at depth \(depth), got \(items.count)", kind: .shape)
             }
             if data.count + items.count > 50_000_000 { throw args.error("values", "tensor(): too many values") }
+            try ResourceLimits.checkMemory(count: data.count + items.count, what: "tensor() of \(data.count + items.count) values")
             for item in items { try flatten(item, depth: depth + 1, shape: &shape, data: &data, args: args) }
         case .int, .double, .bool:
             if depth != shape.count {

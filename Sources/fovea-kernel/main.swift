@@ -27,7 +27,19 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Largest accepted message, in bytes.", visibility: .hidden))
     var maxMessageBytes = WireCodec.defaultMaxMessageBytes
 
+    @Option(help: "Memory budget per value, e.g. 4GB (default: half the RAM, at most 8 GB; env FOVEA_MEMORY_LIMIT).")
+    var memoryLimit: String?
+
+    @Option(help: "Pixel budget per image (default: 67108864; env FOVEA_PIXEL_LIMIT).")
+    var pixelLimit: String?
+
+    @Option(help: "Most points t-SNE accepts (default: 70000; env FOVEA_TSNE_POINTS_LIMIT).")
+    var tsnePointsLimit: String?
+
     func run() throws {
+        // Budgets first: the session copies them when it is created. Options override the environment.
+        try SessionLimits.configure(environment: ProcessInfo.processInfo.environment, memory: memoryLimit,
+                                    pixels: pixelLimit, tsnePoints: tsnePointsLimit)
         let connection = try ConnectionInfo.load(path: connectionFile)
         var options = KernelServerOptions()
         options.maxMessageBytes = maxMessageBytes

@@ -7,12 +7,10 @@ public enum ImageLimits {
     /// 64 megapixels (e.g. 8192 × 8192): about 768 MB as RGB floats.
     public static let defaultMaxPixels = 64 * 1024 * 1024
 
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var _maxPixels = defaultMaxPixels
-
+    /// The budget in force (`ResourceLimits.current`'s pixels).
     public static var maxPixels: Int {
-        get { lock.withLock { _maxPixels } }
-        set { lock.withLock { _maxPixels = max(1, newValue) } }
+        get { ResourceLimits.current.maxPixels }
+        set { ResourceLimits.current.maxPixels = newValue }
     }
 
     /// Throws `ImageError.tooLarge` when `width × height` exceeds the budget; `codec` says what is being made

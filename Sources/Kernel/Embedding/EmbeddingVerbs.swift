@@ -77,6 +77,9 @@ public enum EmbeddingVerbs {
         var options = TSNEOptions()
         options.seed = seed
         guard rows >= 4 else { throw args.error("x", "t-SNE needs at least 4 points, got \(rows)", kind: .shape) }
+        do { try ResourceLimits.checkTSNE(points: rows, what: "t-SNE") } catch let error as ResourceLimitError {
+            throw args.error("x", error.description)
+        }
         if args.values["perplexity"] != nil {
             let perplexity = try args.double("perplexity")
             guard perplexity < Double(rows) else {

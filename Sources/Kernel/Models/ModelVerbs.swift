@@ -50,6 +50,11 @@ public enum ModelVerbs {
         if !args.isNone("size") {
             let size = try args.list("size").compactMap { $0.number.map(Int.init) }
             guard size.count == 2, size.allSatisfy({ $0 >= 1 }) else { throw args.error("size", "size must be [height, width]") }
+            do {
+                try ImageLimits.check(width: size[1], height: size[0], codec: "model input")
+            } catch let error as ImageError {
+                throw args.error("size", error.description)
+            }
             (net.preprocessing.inputHeight, net.preprocessing.inputWidth) = (size[0], size[1])
         }
         return .object(ModelValue(net))
@@ -192,6 +197,12 @@ public enum ModelVerbs {
                 throw FoveaError(.value, "layer \"\(layer)\" was not computed")
             }
             width = a.count / (end - start)
+            if start == 0 {
+                // The first batch tells the row width: the whole N×D matrix must fit the budget before the rest runs.
+                try ResourceLimits.checkTensor(shape: [data.count, width],
+                                               what: "features of \(data.count) images at \(layer) (\(width) values each)")
+                rows.reserveCapacity(data.count * width)
+            }
             rows.append(contentsOf: a.scalars)
             start = end
             progress.step(start)
