@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import Protocol
 
@@ -53,15 +54,10 @@ public final class HistoryStore {
         return Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
     }
 
-    /// Written to a temporary file and renamed over the old one, so it is always whole.
+    /// Written atomically (`AtomicFile`), so it is always whole; a failure is reported, never fatal.
     static func writeSession(_ session: Int, to url: URL) {
-        let temp = url.appendingPathExtension("tmp\(getpid())")
-        do {
-            try Data("\(session)\n".utf8).write(to: temp)
-            _ = try FileManager.default.replaceItemAt(url, withItemAt: temp)
-        } catch {
-            try? FileManager.default.removeItem(at: temp)
-            try? Data("\(session)\n".utf8).write(to: url, options: .atomic)
+        do { try AtomicFile.write(Array("\(session)\n".utf8), to: url.path) } catch {
+            FileHandle.standardError.write(Data("fovea: \(error)\n".utf8))
         }
     }
 

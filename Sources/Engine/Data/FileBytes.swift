@@ -17,24 +17,11 @@ enum FileBytes {
         return [UInt8](data)
     }
 
-    /// Writes atomically: to a temporary file in the same folder, then renamed over `path`, so a reader
-    /// (or a second kernel) never sees half a file.
+    /// Writes atomically (`AtomicFile`: temporary file, fsync, rename), creating missing folders, so a reader (or
+    /// a second kernel) never sees half a file and a failed write leaves the old one.
     static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent()
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-            try Data(bytes).write(to: temporary)
-            if rename(temporary.path, url.path) != 0 {
-                let reason = String(cString: strerror(errno))
-                try? FileManager.default.removeItem(at: temporary)
-                throw DataError(.io, "cannot write \(path): \(reason)")
-            }
-        } catch let error as DataError {
-            throw error
-        } catch {
-            throw DataError(.io, "cannot write \(path): \(error.localizedDescription)")
+        do { try AtomicFile.write(bytes, to: path, createFolder: true) } catch let error as AtomicFile.WriteError {
+            throw DataError(.io, error.description)
         }
     }
 }

@@ -35,10 +35,11 @@ public enum ImageFiles {
         return try decode([UInt8](data), name: url.deletingPathExtension().lastPathComponent)
     }
 
-    /// Writes bytes atomically (a half-written PNG never appears under `path`).
+    /// Writes bytes atomically (`AtomicFile`: a half-written PNG never appears under `path`, and a failed write
+    /// leaves the previous file).
     public static func write(_ bytes: [UInt8], to path: String) throws {
-        do { try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw ImageError.io(path: path, reason: error.localizedDescription)
+        do { try AtomicFile.write(bytes, to: path) } catch let error as AtomicFile.WriteError {
+            throw ImageError.io(path: path, reason: error.reason)
         }
     }
 

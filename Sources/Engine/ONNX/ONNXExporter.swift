@@ -362,9 +362,9 @@ extension ONNXModel {
         let data: Data
         do { data = try serialized() } catch let error as ModelError { throw error.inFile(url.path) }
         do {
-            try data.write(to: url, options: .atomic)
-        } catch {
-            throw ModelError(.unreadable, "cannot write the file (\(error.localizedDescription))", file: url.path)
+            try AtomicFile.write(data, to: url.path)
+        } catch let error as AtomicFile.WriteError {
+            throw ModelError(.unreadable, "cannot write the file (\(error.reason))", file: url.path)
         }
     }
 }
