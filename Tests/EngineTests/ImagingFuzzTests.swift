@@ -22,6 +22,22 @@ import Testing
             data[24 + Int(rng.next() % 5)] = UInt8(truncatingIfNeeded: rng.next() % 3 == 0 ? rng.next() : rng.next() % 17)
             fixIHDRChecksum(&data)
         },
+        { data, rng in  // bytes inside one chunk changed and its CRC fixed, so libpng decodes them (IDAT, PLTE, tRNS…)
+            var chunks: [(start: Int, length: Int)] = []
+            var offset = 8
+            while offset + 12 <= data.count {
+                let length = data[offset..<(offset + 4)].reduce(0) { $0 << 8 | Int($1) }
+                guard length <= data.count - offset - 12 else { break }
+                chunks.append((offset, length))
+                offset += 12 + length
+            }
+            guard let chunk = chunks.filter({ $0.length > 0 }).randomElement(using: &rng) else { return }
+            for _ in 0..<(1 + Int(rng.next() % 3)) {
+                data[chunk.start + 8 + Int(rng.next() % UInt64(chunk.length))] = UInt8(truncatingIfNeeded: rng.next())
+            }
+            let crc = crc32(Array(data[(chunk.start + 4)..<(chunk.start + 8 + chunk.length)]))
+            FileFuzzing.putBigEndian(UInt64(crc), width: 4, at: chunk.start + 8 + chunk.length, in: &data)
+        },
         { data, rng in  // a chunk length that lies
             let chunks = FileFuzzing.offsets(of: Array("IDAT".utf8), in: data) + FileFuzzing.offsets(of: Array("PLTE".utf8), in: data)
             guard let type = chunks.randomElement(using: &rng) else { return }
