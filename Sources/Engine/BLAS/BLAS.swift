@@ -1,6 +1,7 @@
 import COpenBLAS
 
-/// The one place the engine calls OpenBLAS. Row-major single-precision GEMM and thread control.
+/// The one place the engine calls OpenBLAS. Row-major single-precision GEMM and thread control. GEMMs hold
+/// `BatchParallel`'s lock shared, so the (process-global) thread count never changes under them.
 public enum BLAS {
     /// C = alpha · op(A) · op(B) + beta · C, all row-major; op(A) is m×k, op(B) is k×n, C is m×n.
     /// `lda`, `ldb`, `ldc` are the row strides of A, B, C as stored (before transposition).
@@ -18,9 +19,11 @@ public enum BLAS {
             }
             return
         }
-        cblas_sgemm(
-            CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        BatchParallel.outsideRegions {
+            cblas_sgemm(
+                CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        }
     }
 
     /// y += alpha · x over `count` contiguous floats.
