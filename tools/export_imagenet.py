@@ -31,7 +31,7 @@ def main():
     net = torchvision.models.squeezenet1_1(weights=None if args.random_weights else weights).eval()
     os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
     torch.onnx.export(net, torch.randn(1, 3, 224, 224), args.output, dynamo=False, opset_version=17,
-                      input_names=["input"], dynamic_axes={"input": {0: "batch"}})
+                      input_names=["input"], dynamic_axes={"input": {0: "batch", 2: "height", 3: "width"}})
     model = onnx.load(args.output)
     onnx.helper.set_model_props(model, {
         "fovea.mean": json.dumps([0.485, 0.456, 0.406]),
