@@ -12,19 +12,33 @@ APT_PACKAGES=(
     fonts-dejavu-core dataset-fashion-mnist python3-skimage pkg-config python3-venv
 )
 
+# What the release tarball's kernel needs on a machine without Swift (scripts/package writes the list into the
+# tarball; its install.sh checks for them): the C libraries `ldd` shows it linked to, the font figures are drawn
+# with, and the data packages behind dataset("fashion-mnist") and image("sample:…").
+RUNTIME_APT_PACKAGES=(
+    libzmq5 libopenblas0 libpng16-16 libjpeg62-turbo libfreetype6 zlib1g
+    fonts-dejavu-core dataset-fashion-mnist python3-skimage
+)
+
+# Headless Chromium and its WebDriver, for the JupyterLab browser test (Tests/Browser).
+BROWSER_APT_PACKAGES=(chromium chromium-driver)
+
 step() { printf '\n==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# Installs the Debian packages that are not installed yet (one `apt-get update`, one `apt-get install`).
+# ensure_apt_packages [PACKAGE...]: installs those of the packages (default: APT_PACKAGES) that are not installed
+# yet (one `apt-get update`, one `apt-get install`).
 ensure_apt_packages() {
+    local wanted=("$@")
+    [ ${#wanted[@]} -gt 0 ] || wanted=("${APT_PACKAGES[@]}")
     local missing=()
-    for pkg in "${APT_PACKAGES[@]}"; do
+    for pkg in "${wanted[@]}"; do
         if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
             missing+=("$pkg")
         fi
     done
     if [ ${#missing[@]} -eq 0 ]; then
-        step "Debian packages: all ${#APT_PACKAGES[@]} present"
+        step "Debian packages: all ${#wanted[@]} present"
         return
     fi
     step "Debian packages: installing ${missing[*]}"
@@ -56,11 +70,15 @@ ensure_venv() {
     cp "$requirements" "$stamp"
 }
 
-# build CONFIG: builds the kernel binary (debug or release) and prints its path on the last line.
+# build_kernel CONFIG: builds the kernel binary (debug or release) and sets KERNEL_BIN to its path.
+# Release links the Swift runtime statically (what the tarball ships), so ./scripts/run, the notebook tests and
+# ./scripts/package all share one release build.
 build_kernel() {
     local config="$1"
-    step "swift build -c $config --product fovea-kernel"
-    swift build -c "$config" --product fovea-kernel
+    local flags=()
+    [ "$config" = release ] && flags=(--static-swift-stdlib)
+    step "swift build -c $config ${flags[*]} --product fovea-kernel"
+    swift build -c "$config" "${flags[@]}" --product fovea-kernel
     KERNEL_BIN="$REPO/.build/$config/fovea-kernel"
     [ -x "$KERNEL_BIN" ] || die "build produced no $KERNEL_BIN"
 }

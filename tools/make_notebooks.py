@@ -1,21 +1,78 @@
 #!/usr/bin/env python3
-"""Writes the lecture notebooks 01 and 02 (committed without outputs). Run: python3 tools/make_notebooks.py"""
+"""Writes the notebooks 00-tour, 01-understanding and 02-attribution (committed without outputs), so they stay
+reviewable as text. Run: python3 tools/make_notebooks.py
+
+Also the one place that says where a notebook finds the optional ImageNet model (`IMAGENET_MODEL`, relative to
+notebooks/, where the kernel runs them) and how its cells are skipped without it (`imagenet_cells`);
+tools/export_imagenet.py and tools/oracle/synthesis/make_notebooks.py import both from here.
+"""
+import hashlib
 import json
 import os
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
+# The ImageNet model the optional cells use, relative to notebooks/ (the notebooks' working directory).
+IMAGENET_MODEL = "imagenet/squeezenet1_1.onnx"
+IMAGENET_HINT = ("export it with `python3 tools/export_imagenet.py` (torch + torchvision; "
+                 "README: Bringing an ImageNet model)")
 
-def notebook(cells):
+
+def imagenet_cells(intro, code, markdown="markdown"):
+    """A markdown cell, then a code cell that runs `code` only when the ImageNet model exists: `requires` skips
+    the rest of the cell otherwise, with status ok and one line saying how to get the file. In `code`, the model
+    is `sq` and the sample photo `cat`."""
+    return [
+        (markdown, intro + f"\n\nThis cell needs `notebooks/{IMAGENET_MODEL}`; without it the cell says how to make "
+                           "it and is skipped."),
+        ("code", f'requires("{IMAGENET_MODEL}", hint="{IMAGENET_HINT}")\n'
+                 f'sq = model("{IMAGENET_MODEL}")\ncat = image("sample:chelsea")\n' + code),
+    ]
+
+
+def notebook(cells, name):
+    """cells: (kind, text) or (kind, text, tags); ids are stable so regenerating changes nothing."""
     out = []
-    for kind, text in cells:
-        cell = {"cell_type": kind, "metadata": {}, "source": text.strip("\n").splitlines(keepends=True)}
+    for index, (kind, text, *tags) in enumerate(cells):
+        metadata = {"tags": tags[0]} if tags else {}
+        cell = {"cell_type": kind, "id": hashlib.sha1(f"{name}-{index}".encode()).hexdigest()[:8],
+                "metadata": metadata, "source": text.strip("\n").splitlines(keepends=True)}
         if kind == "code":
             cell.update(execution_count=None, outputs=[])
         out.append(cell)
     return {"cells": out, "metadata": {"kernelspec": {"display_name": "Fovea", "language": "fovea", "name": "fovea"},
                                        "language_info": {"name": "fovea"}}, "nbformat": 4, "nbformat_minor": 5}
 
+
+TOUR = [
+    ("markdown", """
+# A tour of Fovea
+
+Fovea is a Jupyter kernel for *looking inside* convolutional networks, after CS231n lecture 12
+("Visualizing and Understanding"). Cells are written in a small Python-flavoured language whose verbs are
+the lecture's experiments.
+
+This first notebook only shows the basics every later notebook relies on: values and their display,
+the sample images, and pictures shown in the notebook. Run it cell by cell (Shift-Enter), or headless with
+`jupyter nbconvert --to html --execute notebooks/00-tour.ipynb`.
+"""),
+    ("code", 'print("hello from Fovea")\n1 + 2 * 3'),
+    ("markdown", "Sample images ship with Debian's `python3-skimage`; `samples()` lists the names Fovea knows."),
+    ("code", "samples()"),
+    ("markdown", "An image is a value: the last expression of a cell is displayed, here as a PNG."),
+    ("code", 'cat = image("sample:chelsea")\ncat', ["picture"]),
+    ("markdown", "`show(x)` displays a value at once, in the middle of a cell; a trailing `;` hides a cell's result."),
+    ("code", 'show(image("sample:camera", size=128))\nimage("sample:coffee", size=128);', ["picture"]),
+    ("markdown", "`grid` puts several images side by side."),
+    ("code", 'grid([cat, image("sample:astronaut", size=300), image("sample:coffee", size=300)], cols=3)', ["picture"]),
+    ("markdown", """
+Every verb documents itself: `help(grid)` or `?grid` opens the pager in JupyterLab, and Tab completes
+verb names and keyword arguments. The next notebooks load a network and start looking inside it.
+"""),
+] + imagenet_cells(
+    "**An ImageNet model.** Bring torchvision's SqueezeNet (exported to ONNX, with its class names) and ask it "
+    "what the photo shows.",
+    "predict(sq, cat)")
 
 UNDERSTANDING = [
     ("markdown", """
@@ -62,7 +119,10 @@ CS231n recipe (L2 penalty, jitter, periodic blur). The image updates live while 
 difference is magnified so you can see it at all.
 """),
     ("code", "fool(net, img, \"Bag\")"),
-]
+] + imagenet_cells(
+    "**The same on ImageNet.** SqueezeNet's first-layer filters are the lecture's oriented edges and colour "
+    "blobs; Grad-CAM shows where it finds the cat.",
+    "show(filters(sq))\ngradcam(sq, cat)")
 
 ATTRIBUTION = [
     ("markdown", """
@@ -104,9 +164,17 @@ predict(net, img, top=3)
     ("code", "sanity(net, img, method=\"guided\", seed=0)"),
     ("markdown", "A neuron's view: the guided-backprop image of channel 5 of `conv2`."),
     ("code", "guided_backprop(net, img, \"conv2\", 5)"),
-]
+] + imagenet_cells(
+    "**Saliency on ImageNet**: vanilla and guided gradients of SqueezeNet's top class for the cat photo.",
+    'show(saliency(sq, cat))\nsaliency(sq, cat, method="guided")')
 
-for name, cells in [("01-understanding", UNDERSTANDING), ("02-attribution", ATTRIBUTION)]:
-    with open(os.path.join(ROOT, "notebooks", f"{name}.ipynb"), "w") as f:
-        json.dump(notebook(cells), f, indent=1)
-        f.write("\n")
+
+def main():
+    for name, cells in [("00-tour", TOUR), ("01-understanding", UNDERSTANDING), ("02-attribution", ATTRIBUTION)]:
+        with open(os.path.join(ROOT, "notebooks", f"{name}.ipynb"), "w") as f:
+            json.dump(notebook(cells, name), f, indent=1)
+            f.write("\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -5,7 +5,7 @@ import Protocol
 public enum CoreVerbs {
     public static let category = "Basics"
 
-    public static var all: [Verb] { [print, warn, show, clear, help, sleep, seed, len, type] }
+    public static var all: [Verb] { [print, warn, show, clear, help, sleep, seed, len, type, requires] }
 
     static let print = Verb(
         "print", category: category, summary: "Write values to standard output (a `stream` message).",
@@ -144,5 +144,30 @@ public enum CoreVerbs {
         example: "type(1.5)"
     ) { args, _ in
         .string(args["value"].typeName)
+    }
+
+    static let requires = Verb(
+        "requires", category: category, summary: "Skip the rest of the cell, without an error, unless a file exists.",
+        parameters: [
+            Parameter("path", .path, doc: "the file the rest of the cell needs (relative to the kernel's working directory)"),
+            Parameter("hint", .string, default: Value.none, doc: "how to get the file, printed when it is missing"),
+        ],
+        doc: """
+        When the file exists, `requires` returns none and the cell goes on. Otherwise it prints one line \
+        (`skipped: <path> not found — <hint>`) and stops the cell there with status ok: no error output, so \
+        a notebook with optional cells (an ImageNet model you export yourself) still runs headless.
+        """,
+        example: "requires(\"imagenet/squeezenet1_1.onnx\", hint=\"see the README\")\nmodel(\"imagenet/squeezenet1_1.onnx\")"
+    ) { args, context in
+        let path = try args.string("path")
+        var isDirectory: ObjCBool = false
+        let url = context.resolve(path: path)
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            return .none
+        }
+        var line = "skipped: \(path) not found"
+        if case .string(let hint) = args["hint"], !hint.isEmpty { line += " — \(hint)" }
+        context.print(line + "\n")
+        throw CellStop()
     }
 }

@@ -57,6 +57,9 @@ public final class Interpreter {
                     result.value = value
                     names["_"] = value
                 }
+            } catch is CellStop {
+                // `requires` ended the cell early on purpose: no error, no result.
+                return result
             } catch let error as PartialResultError {
                 result.error = error.error.located(at: statement.span)
                 if let partial = error.partial {
@@ -233,6 +236,8 @@ public final class Interpreter {
         }
         do {
             return try verb.implementation(checked, context)
+        } catch let stop as CellStop {
+            throw stop
         } catch {
             let e = FoveaError.from(error).located(at: span)
             if e.kind == .interrupted || context.partial != nil {

@@ -10,6 +10,7 @@ struct FoveaKernel: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fovea-kernel",
         abstract: "A Jupyter kernel for seeing inside convolutional networks.",
+        version: FoveaSession.version,
         subcommands: [Run.self, Install.self],
         defaultSubcommand: Run.self
     )

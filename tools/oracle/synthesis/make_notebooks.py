@@ -4,8 +4,11 @@ notebooks stay reviewable as text. Run: python3 tools/oracle/synthesis/make_note
 import hashlib
 import json
 import os
+import sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+from make_notebooks import imagenet_cells  # noqa: E402  (where the optional ImageNet model lives, and its skip)
 
 DEEPDREAM = [
     ("md", """# DeepDream (lecture 12 §2)
@@ -39,7 +42,10 @@ image size)."""),
 sq = model("squeezenet1_1.onnx")
 deepdream(sq, image("sample:chelsea", size=224), "features.7")
 ```"""),
-]
+] + imagenet_cells(
+    "**DeepDream with SqueezeNet**, when its ONNX export is there: the same verb on a pretrained network's "
+    "`features.7` block paints ImageNet motifs into the photo.",
+    'deepdream(sq, image("sample:chelsea", size=160), "features.7", steps=5, octaves=3, seed=0)', markdown="md")
 
 STYLE = [
     ("md", """# Feature inversion, texture synthesis and style transfer (lecture 12 §3)
