@@ -183,6 +183,16 @@ enum ONNXExporter {
                                int("transB", op.transB ? 1 : 0)]
             case let op as BatchNormalization:
                 n.attribute = [float("epsilon", op.epsilon)]
+            case let op as InstanceNormalization:
+                n.attribute = [float("epsilon", op.epsilon)]
+            case let op as Resize:
+                // No roi; float scales; PyTorch's nn.Upsample(mode="nearest") attributes.
+                let scales = fresh("\(node.name).scales")
+                extraInitializers.append(ONNXTensorCoding.encode(Tensor(shape: [op.scales.count], data: op.scales.map(Float.init)),
+                                                                 name: scales))
+                n.input = [node.inputs[0], "", scales]
+                n.attribute = [string("mode", "nearest"), string("coordinate_transformation_mode", "asymmetric"),
+                               string("nearest_mode", "floor")]
             case is Dropout:
                 n.input = [node.inputs[0]]
             case let op as LRN:
