@@ -22,7 +22,7 @@ public enum SynthesisWeighting: String, Sendable {
 public enum SynthesisOptimizer: String, Sendable, CaseIterable {
     /// CS231n's Adam schedule.
     case adam
-    /// neural-style's L-BFGS (`torch.optim.LBFGS`: history 100, lr 1, all `steps` iterations, no clamping).
+    /// neural-style's L-BFGS (`torch.optim.LBFGS`: history 100, lr 1, all `steps` iterations, no clamping), with a strong-Wolfe line search unless `lineSearch` is `.none`.
     case lbfgs
 }
 
@@ -47,8 +47,10 @@ public struct StyleTransferSettings: Sendable {
     public var clampRange: ClosedRange<Float>? = -1.5...1.5
     public var start = SynthesisStart.content
     public var optimizer = SynthesisOptimizer.adam
-    /// L-BFGS only: the line search (neural-style: none).
-    public var lineSearch = LineSearch.none
+    /// L-BFGS only: the line search. neural-style runs without one, but on the offline random-multiscale
+    /// features fixed steps of lr 1 overshoot (the loss jumps a thousandfold at the second step), so the default
+    /// is PyTorch's strong-Wolfe search; `.none` gives neural-style's exact setting.
+    public var lineSearch = LineSearch.strongWolfe
     public var seed: UInt64 = 0
     public init() {}
 

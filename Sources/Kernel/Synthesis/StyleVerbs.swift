@@ -72,7 +72,7 @@ enum StyleVerbs {
             Parameter("original_colors", .bool, default: .bool(false), doc: "keep the content's colours (luminance-only transfer, as neural-style)"),
         ],
         returns: "Result",
-        doc: "CS231n's losses: content w·Σ(F−P)², Gram G = FFᵀ/(C·H·W), style Σ_l w_l·Σ(G−A)², TV w·(Σdx²+Σdy²), minimised by Adam (lr 3.0, 0.1 after 90 % of the steps, pixels clamped to ±1.5 until 95 %) or, with optimizer=\"lbfgs\", by neural-style's L-BFGS (torch.optim.LBFGS: `steps` iterations, history 100, lr 1, no line search unless line_search=\"strong_wolfe\"). With an imported torchvision SqueezeNet 1.1 the CS231n settings apply unchanged; for other models weights are relative (each term divided by its target's squared norm). The image updates live; an interrupt keeps it (in `_`). `.values` is the result (C×H×W, pixels).",
+        doc: "CS231n's losses: content w·Σ(F−P)², Gram G = FFᵀ/(C·H·W), style Σ_l w_l·Σ(G−A)², TV w·(Σdx²+Σdy²), minimised by Adam (lr 3.0, 0.1 after 90 % of the steps, pixels clamped to ±1.5 until 95 %) or, with optimizer=\"lbfgs\", by neural-style's L-BFGS (torch.optim.LBFGS: `steps` iterations, history 100, lr 1; with PyTorch's strong-Wolfe line search unless line_search=\"none\", neural-style's fixed steps). With an imported torchvision SqueezeNet 1.1 the CS231n settings apply unchanged; for other models weights are relative (each term divided by its target's squared norm). The image updates live; an interrupt keeps it (in `_`). `.values` is the result (C×H×W, pixels).",
         example: "style_transfer(model(\"random-multiscale\"), image(\"sample:chelsea\"), image(\"sample:rocket\"), size=96, steps=100)"
     ) { args, context in
         let net = try args.object("net", as: ModelValue.self).model

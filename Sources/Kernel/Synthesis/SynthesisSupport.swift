@@ -96,8 +96,8 @@ enum Synthesis {
         Parameter("lr", .number, default: Value.none, min: 0, doc: "learning rate (default: CS231n's 3.0 for Adam, decayed to 0.1 for the last 10 % of the steps; neural-style's 1 for L-BFGS)"),
         Parameter("optimizer", .string, default: .string("adam"), choices: SynthesisOptimizer.allCases.map(\.rawValue),
                   doc: "\"adam\" (CS231n's schedule) or \"lbfgs\" (neural-style's choice: torch.optim.LBFGS, history 100)"),
-        Parameter("line_search", .string, default: .string("none"), choices: LineSearch.allCases.map(\.rawValue),
-                  doc: "L-BFGS only: none (neural-style) or strong_wolfe"),
+        Parameter("line_search", .string, default: .string("strong_wolfe"), choices: LineSearch.allCases.map(\.rawValue),
+                  doc: "L-BFGS only: strong_wolfe (PyTorch's line search) or none (neural-style's fixed steps, which overshoot on random-multiscale)"),
         Parameter("seed", .integer, default: Value.none, doc: "seed of the random start"),
     ]
 
@@ -115,9 +115,6 @@ enum Synthesis {
     static func applyOptimizer(_ args: Arguments, to s: inout StyleTransferSettings) throws {
         s.optimizer = SynthesisOptimizer(rawValue: try args.string("optimizer")) ?? .adam
         s.lineSearch = LineSearch(rawValue: try args.string("line_search")) ?? .none
-        if s.lineSearch != .none && s.optimizer != .lbfgs {
-            throw args.error("line_search", "line_search applies to optimizer=\"lbfgs\" only")
-        }
         s.learningRate = Float(try args.optionalDouble("lr") ?? (s.optimizer == .lbfgs ? 1 : 3))
     }
 
