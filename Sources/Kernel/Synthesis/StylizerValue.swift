@@ -18,7 +18,7 @@ public struct StylizerValue: FoveaObject {
         var text = "Stylizer: widths \(a.widths.map(String.init).joined(separator: "/")), \(a.residualBlocks) residual blocks, "
             + "\(stylizer.model.parameterCount.formatted()) parameters, \(stylizer.stepsTaken) training steps"
         if let first = stylizer.losses.first, let last = stylizer.losses.last {
-            text += " (loss \(Repr.number(Double(first.total))) → \(Repr.number(Double(last.total))))"
+            text += " (loss " + String(format: "%.3g → %.3g", first.total, last.total) + ")"
         }
         return text
     }
