@@ -6,7 +6,8 @@
 
 Each `<name>.onnx` that has oracle values in Tests/EngineTests/Fixtures/onnx is run on the oracle inputs
 (batch 1 and 2) and compared with PyTorch's logits; `built.onnx` (a graph written with engine operators)
-is compared with the engine's own output saved next to it. Exits non-zero on any mismatch above 1e-5.
+and `stylizer.onnx` (a fast-style-transfer network: InstanceNormalization, Resize, reflection Pad) are
+compared with the engine's own output saved next to them (`<name>.input.npy`, `<name>.output.npy`). Exits non-zero on any mismatch above 1e-5.
 """
 
 import glob
@@ -32,10 +33,10 @@ def main(directory: str) -> None:
         onnx.checker.check_model(onnx.load(path), full_check=True)
         sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
         feed_name = sess.get_inputs()[0].name
-        if name == "built":
-            x = np.load(os.path.join(directory, "built.input.npy"))
+        if os.path.exists(os.path.join(directory, f"{name}.input.npy")):
+            x = np.load(os.path.join(directory, f"{name}.input.npy"))
             (got,) = sess.run(None, {feed_name: x})
-            err = rel(got, np.load(os.path.join(directory, "built.output.npy")))
+            err = rel(got, np.load(os.path.join(directory, f"{name}.output.npy")))
             print(f"{name}: onnxruntime vs Fovea max rel err {err:.2e}")
             worst = max(worst, err)
             continue

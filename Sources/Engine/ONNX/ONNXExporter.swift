@@ -52,10 +52,14 @@ enum ONNXExporter {
                 valueInfo(input.name, dims: input.shape)
             }
             // Output shapes from shape inference at batch 1, with the batch symbolic when the input's is.
+            // Inputs of any size (fully convolutional graphs) make the outputs' spatial axes symbolic too.
             let dynamicBatch = graph.inputs.first?.shape.first.map { $0 == nil } ?? false
+            let dynamicSize = graph.inputs.first?.shape.dropFirst().contains { $0 == nil } ?? false
             g.output = graph.outputs.map { name in
                 let dims: [Int?]? = shapes?[name].map { shape in
-                    shape.enumerated().map { axis, extent in axis == 0 && dynamicBatch ? nil : extent }
+                    shape.enumerated().map { axis, extent in
+                        (axis == 0 && dynamicBatch) || (axis >= 2 && dynamicSize) ? nil : extent
+                    }
                 }
                 return valueInfo(name, dims: dims ?? [])
             }
@@ -183,6 +187,16 @@ enum ONNXExporter {
                                int("transB", op.transB ? 1 : 0)]
             case let op as BatchNormalization:
                 n.attribute = [float("epsilon", op.epsilon)]
+            case let op as InstanceNormalization:
+                n.attribute = [float("epsilon", op.epsilon)]
+            case let op as Resize:
+                // No roi; float scales; PyTorch's nn.Upsample(mode="nearest") attributes.
+                let scales = fresh("\(node.name).scales")
+                extraInitializers.append(ONNXTensorCoding.encode(Tensor(shape: [op.scales.count], data: op.scales.map(Float.init)),
+                                                                 name: scales))
+                n.input = [node.inputs[0], "", scales]
+                n.attribute = [string("mode", "nearest"), string("coordinate_transformation_mode", "asymmetric"),
+                               string("nearest_mode", "floor")]
             case is Dropout:
                 n.input = [node.inputs[0]]
             case let op as LRN:

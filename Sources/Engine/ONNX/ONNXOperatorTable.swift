@@ -32,7 +32,7 @@ enum ONNXOperatorTable {
     /// imported model can be fine-tuned.
     static func isParameter(op: String, input position: Int) -> Bool {
         switch op {
-        case "Conv", "Gemm", "BatchNormalization": return position == 1 || position == 2
+        case "Conv", "Gemm", "BatchNormalization", "InstanceNormalization": return position == 1 || position == 2
         case "MatMul": return position == 1
         default: return false
         }
@@ -57,6 +57,11 @@ enum ONNXOperatorTable {
         "Gemm": gemm,
         "MatMul": { r, _ in try r.expectOnly([]); return .node(MatMul(), inputs: try r.inputsExactly(2)) },
         "BatchNormalization": batchNormalization,
+        "InstanceNormalization": { r, _ in
+            try r.expectOnly(["epsilon"])
+            return .node(InstanceNormalization(epsilon: try r.float("epsilon", default: 1e-5)), inputs: try r.inputsExactly(3))
+        },
+        "Resize": resize,
         "Dropout": dropout,
         "LRN": { r, _ in
             try r.expectOnly(["size", "alpha", "beta", "bias"])
@@ -215,6 +220,25 @@ enum ONNXOperatorTable {
         }
         let op = BatchNormalization(epsilon: try r.float("epsilon", default: 1e-5))
         return .node(op, inputs: try r.inputsExactly(5))
+    }
+
+    /// Nearest-neighbour Resize by whole-number scale factors known at import time (what PyTorch writes for
+    /// `nn.Upsample(scale_factor=k, mode="nearest")`).
+    private static func resize(_ r: ONNXNodeReader, _ importer: ONNXImporter) throws -> ONNXTranslation {
+        try r.expectOnly(["mode", "coordinate_transformation_mode", "nearest_mode", "cubic_coeff_a", "exclude_outside",
+                          "extrapolation_value", "antialias", "axes", "keep_aspect_ratio_policy"])
+        let mode = try r.string("mode") ?? "nearest"
+        guard mode == "nearest" else { throw r.error(.unsupported, "Resize mode '\(mode)' is not supported (only nearest)") }
+        guard r.opset >= 11 else { throw r.error(.unsupported, "Resize before opset 11 is not supported") }
+        try r.expectInputs(3...4)
+        guard r.inputs.count == 3 || r.inputs[3].isEmpty, let scales = importer.constant(r.inputs[2]), !scales.scalars.isEmpty else {
+            throw r.error(.unsupported, "Resize needs constant scales (sizes or run-time scales are not supported)")
+        }
+        let factors = scales.scalars.map { Int($0.rounded()) }
+        guard zip(factors, scales.scalars).allSatisfy({ $0 >= 1 && Float($0) == $1 }) else {
+            throw r.error(.unsupported, "Resize scales \(scales.scalars) are not whole numbers ≥ 1")
+        }
+        return .node(Resize(scales: factors), inputs: [r.inputs[0]])
     }
 
     private static func dropout(_ r: ONNXNodeReader, _ importer: ONNXImporter) throws -> ONNXTranslation {

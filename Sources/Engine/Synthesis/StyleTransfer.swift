@@ -18,9 +18,18 @@ public enum SynthesisWeighting: String, Sendable {
     case relative
 }
 
+/// The optimiser of a pixel optimisation.
+public enum SynthesisOptimizer: String, Sendable, CaseIterable {
+    /// CS231n's Adam schedule.
+    case adam
+    /// neural-style's L-BFGS (`torch.optim.LBFGS`: history 100, lr 1, all `steps` iterations, no clamping), with a strong-Wolfe line search unless `lineSearch` is `.none`.
+    case lbfgs
+}
+
 /// Settings of `Model.styleTransfer`, which also runs texture synthesis (no content) and feature inversion
-/// (no style). The optimiser is CS231n's: Adam at `learningRate`, restarted at `decayedLearningRate` after 90 %
-/// of the steps (step 180 of 200), pixels clamped to ±1.5 until 95 % (step 190 of 200).
+/// (no style). The default optimiser is CS231n's: Adam at `learningRate`, restarted at `decayedLearningRate` after 90 %
+/// of the steps (step 180 of 200), pixels clamped to ±1.5 until 95 % (step 190 of 200). With `.lbfgs` it is
+/// neural-style's instead: one `LBFGS.step` of `steps` iterations at `learningRate` (neural-style: 1).
 public struct StyleTransferSettings: Sendable {
     public var contentLayer: String?
     public var contentWeight: Float = 5e-2
@@ -37,6 +46,11 @@ public struct StyleTransferSettings: Sendable {
     public var clampUntil: Int?
     public var clampRange: ClosedRange<Float>? = -1.5...1.5
     public var start = SynthesisStart.content
+    public var optimizer = SynthesisOptimizer.adam
+    /// L-BFGS only: the line search. neural-style runs without one, but on the offline random-multiscale
+    /// features fixed steps of lr 1 overshoot (the loss jumps a thousandfold at the second step), so the default
+    /// is PyTorch's strong-Wolfe search; `.none` gives neural-style's exact setting.
+    public var lineSearch = LineSearch.strongWolfe
     public var seed: UInt64 = 0
     public init() {}
 
@@ -188,6 +202,10 @@ extension Model {
     public func styleTransfer(from start: Tensor, targets: SynthesisTargets, settings: StyleTransferSettings,
                               interruption: Interruption? = nil, progress: ProgressHandler? = nil,
                               partial: ((SynthesisResult) -> Void)? = nil) throws -> SynthesisResult {
+        if settings.optimizer == .lbfgs {
+            return try styleTransferLBFGS(from: start, targets: targets, settings: settings, interruption: interruption,
+                                          progress: progress, partial: partial)
+        }
         var parameters = ["image": start]
         var optimizer = Adam(learningRate: settings.learningRate)
         var state = SynthesisResult(image: start, initialLoss: SynthesisLossTerms(), finalLoss: SynthesisLossTerms(), stepsTaken: 0)

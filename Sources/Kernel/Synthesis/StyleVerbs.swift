@@ -70,10 +70,9 @@ enum StyleVerbs {
             Parameter("style_size", .integer, default: Value.none, min: 8, max: 2048, doc: "shorter side of the style images (default: size)"),
             Parameter("blend", .list(of: .number), default: Value.none, min: 0, doc: "weights of several style images (blended Gram targets; default equal)"),
             Parameter("original_colors", .bool, default: .bool(false), doc: "keep the content's colours (luminance-only transfer, as neural-style)"),
-            Parameter("optimizer", .string, default: .string("adam"), choices: ["adam"], doc: "the optimiser (CS231n's Adam schedule)"),
         ],
         returns: "Result",
-        doc: "CS231n's losses: content w·Σ(F−P)², Gram G = FFᵀ/(C·H·W), style Σ_l w_l·Σ(G−A)², TV w·(Σdx²+Σdy²), minimised by Adam (lr 3.0, 0.1 after 90 % of the steps, pixels clamped to ±1.5 until 95 %). With an imported torchvision SqueezeNet 1.1 the CS231n settings apply unchanged; for other models weights are relative (each term divided by its target's squared norm). The image updates live; an interrupt keeps it (in `_`). `.values` is the result (C×H×W, pixels).",
+        doc: "CS231n's losses: content w·Σ(F−P)², Gram G = FFᵀ/(C·H·W), style Σ_l w_l·Σ(G−A)², TV w·(Σdx²+Σdy²), minimised by Adam (lr 3.0, 0.1 after 90 % of the steps, pixels clamped to ±1.5 until 95 %) or, with optimizer=\"lbfgs\", by neural-style's L-BFGS (torch.optim.LBFGS: `steps` iterations, history 100, lr 1; with PyTorch's strong-Wolfe line search unless line_search=\"none\", neural-style's fixed steps). With an imported torchvision SqueezeNet 1.1 the CS231n settings apply unchanged; for other models weights are relative (each term divided by its target's squared norm). The image updates live; an interrupt keeps it (in `_`). `.values` is the result (C×H×W, pixels).",
         example: "style_transfer(model(\"random-multiscale\"), image(\"sample:chelsea\"), image(\"sample:rocket\"), size=96, steps=100)"
     ) { args, context in
         let net = try args.object("net", as: ModelValue.self).model
@@ -198,7 +197,11 @@ struct StyleSetup {
         seed = try Pictures.seed(args, context)
         var s = StyleTransferSettings()
         if args.values["steps"] != nil { s.steps = try args.int("steps") }
-        if args.values["lr"] != nil { s.learningRate = Float(try args.double("lr")) }
+        if args.values["optimizer"] != nil {
+            try Synthesis.applyOptimizer(args, to: &s)
+        } else if let lr = try args.optionalDouble("lr") {
+            s.learningRate = Float(lr)
+        }
         s.seed = seed
         s.weighting = defaults.weighting
         s.contentLayer = try args.optionalString("content_layer") ?? defaults.contentLayer
@@ -232,6 +235,7 @@ struct StyleSetup {
 /// The synthesis verbs, registered as one group.
 public enum SynthesisVerbs {
     public static var all: [Verb] {
-        [DreamVerbs.deepdream, DreamVerbs.invert, StyleVerbs.texture, StyleVerbs.styleTransfer, StyleVerbs.styleGrid]
+        [DreamVerbs.deepdream, DreamVerbs.invert, StyleVerbs.texture, StyleVerbs.styleTransfer, StyleVerbs.styleGrid,
+         StylizerVerbs.stylizer, StylizerVerbs.stylize]
     }
 }

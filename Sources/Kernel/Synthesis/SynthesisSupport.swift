@@ -92,8 +92,12 @@ enum Synthesis {
 
     /// The optimiser parameters every pixel-optimisation verb takes.
     static let optimiserParameters: [Parameter] = [
-        Parameter("steps", .integer, default: .int(200), min: 1, max: 100000, doc: "Adam steps (CS231n: 200)"),
-        Parameter("lr", .number, default: .double(3), min: 0, doc: "Adam's learning rate (CS231n: 3.0, decayed to 0.1 for the last 10 % of the steps)"),
+        Parameter("steps", .integer, default: .int(200), min: 1, max: 100000, doc: "Adam steps or L-BFGS iterations (CS231n: 200)"),
+        Parameter("lr", .number, default: Value.none, min: 0, doc: "learning rate (default: CS231n's 3.0 for Adam, decayed to 0.1 for the last 10 % of the steps; neural-style's 1 for L-BFGS)"),
+        Parameter("optimizer", .string, default: .string("adam"), choices: SynthesisOptimizer.allCases.map(\.rawValue),
+                  doc: "\"adam\" (CS231n's schedule) or \"lbfgs\" (neural-style's choice: torch.optim.LBFGS, history 100)"),
+        Parameter("line_search", .string, default: .string("strong_wolfe"), choices: LineSearch.allCases.map(\.rawValue),
+                  doc: "L-BFGS only: strong_wolfe (PyTorch's line search) or none (neural-style's fixed steps, which overshoot on random-multiscale)"),
         Parameter("seed", .integer, default: Value.none, doc: "seed of the random start"),
     ]
 
@@ -102,9 +106,16 @@ enum Synthesis {
     static func settings(_ args: Arguments, seed: UInt64) throws -> StyleTransferSettings {
         var s = StyleTransferSettings()
         s.steps = try args.int("steps")
-        s.learningRate = Float(try args.double("lr"))
+        try applyOptimizer(args, to: &s)
         s.seed = seed
         return s
+    }
+
+    /// `optimizer`, `line_search` and `lr` (whose default depends on the optimiser).
+    static func applyOptimizer(_ args: Arguments, to s: inout StyleTransferSettings) throws {
+        s.optimizer = SynthesisOptimizer(rawValue: try args.string("optimizer")) ?? .adam
+        s.lineSearch = LineSearch(rawValue: try args.string("line_search")) ?? .none
+        s.learningRate = Float(try args.optionalDouble("lr") ?? (s.optimizer == .lbfgs ? 1 : 3))
     }
 
     /// Runs the optimisation with live display and interrupt handling; `finish` makes the result value.
