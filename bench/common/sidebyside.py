@@ -101,11 +101,16 @@ class FoveaKernel:
 class TorchWorker:
     """bench/common/torch_worker.py running `workloads` in the torch Python."""
 
-    def __init__(self, python: str, workloads: str, threads: int, config: dict):
+    def __init__(self, python: str, workloads: str, threads: int, config: dict, omp_passive: bool = False):
         env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+        if omp_passive:
+            # On a loaded machine OpenMP's spinning threads fight for the cores: 2 threads then run ~10× slower
+            # than 1. PASSIVE makes them sleep; on an idle machine leave the default, which users get.
+            env["OMP_WAIT_POLICY"] = "PASSIVE"
         self.proc = subprocess.Popen([python, WORKER, workloads, "--threads", str(threads), "--config", json.dumps(config)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
         self.info = self._read()
+        self.info["omp_wait_policy"] = env.get("OMP_WAIT_POLICY", "default")
         self.pid = self.proc.pid
 
     def _read(self) -> dict:
@@ -189,7 +194,8 @@ def report(title: str, rows: list[Row], kernel: FoveaKernel, worker: TorchWorker
     lines = [title,
              f"load average {load_average()} on {os.cpu_count()} cores; Fovea: OpenBLAS core {kernel.blas_core()}, "
              f"threads {threads}; "
-             f"PyTorch {info['torch']} CPU ({info['capability']}, mkldnn {info['mkldnn']}), threads {info['threads']}",
+             f"PyTorch {info['torch']} CPU ({info['capability']}, mkldnn {info['mkldnn']}), threads {info['threads']}, "
+             f"OMP_WAIT_POLICY {info['omp_wait_policy']}",
              f"times: median of the repeats after a warm-up (Fovea: execute_request → idle through jupyter_client; "
              f"a trivial cell's round trip is {floor_ms:.2f} ms); peak: VmHWM of each process during the workload",
              "",

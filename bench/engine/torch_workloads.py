@@ -45,6 +45,9 @@ def setup(config: dict) -> dict:
         def prepare():
             torch.manual_seed(seed)
             models[name] = make(weights=None).eval()
+            # Input gradients only: without this, backward would also compute every weight's gradient.
+            for p in models[name].parameters():
+                p.requires_grad_(False)
         return prepare
 
     def forward(name: str, x: torch.Tensor):
