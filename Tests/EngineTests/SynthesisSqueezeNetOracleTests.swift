@@ -21,12 +21,13 @@ import Testing
         var styleWeights: [Float]
         var tvWeight: Float
         var dreamObjective: Double
+        var adamFloat32VsFloat64: Float?
 
         enum CodingKeys: String, CodingKey {
             case content, style, tv, total
             case gramFirst = "gram_first", contentLayer = "content_layer", contentWeight = "content_weight"
             case styleLayers = "style_layers", styleWeights = "style_weights", tvWeight = "tv_weight"
-            case dreamObjective = "dream_objective"
+            case dreamObjective = "dream_objective", adamFloat32VsFloat64 = "adam_float32_vs_float64"
         }
     }
 
@@ -88,14 +89,32 @@ import Testing
         #expect(error <= 1e-4, "\(term) gradient: relative error \(error)")
     }
 
+    /// Adam's first step is lr·g/(|g| + 1e-8): at the few pixels whose gradient is ~1e-6, rounding-level
+    /// differences in g move the step by ~1e-4 of the image's scale, and PyTorch's own float32 and float64 steps
+    /// differ by 1.5e-4 on this input (`adam_float32_vs_float64`). So where |g| ≥ 1e-4 (nearly every pixel) the
+    /// step must match PyTorch's float32 step to 1e-5, and overall to 1e-4 or, if more, to twice PyTorch's own
+    /// float32-vs-float64 spread.
     @Test func oneAdamStepOfTheCS231nLoopMatchesPyTorch() throws {
         let v = try Self.values()
         let net = try Self.model()
         var settings = Self.settings(v, terms: ["content", "style", "tv"])
         settings.steps = 1
-        let result = try net.styleTransfer(from: try Self.npy("image.npy"), targets: try Self.targets(net, v), settings: settings)
-        let error = SynthesisOracleTests.relativeError(result.image, try Self.npy("adam_step.npy"))
-        #expect(error <= 1e-4, "image after one step: relative error \(error)")
+        let image = try Self.npy("image.npy"), targets = try Self.targets(net, v)
+        let result = try net.styleTransfer(from: image, targets: targets, settings: settings)
+        let step32 = try Self.npy("adam_step.npy"), step64 = try Self.npy("adam_step64.npy")
+        let error32 = SynthesisOracleTests.relativeError(result.image, step32)
+        let error64 = SynthesisOracleTests.relativeError(result.image, step64)
+        let spread = try #require(v.adamFloat32VsFloat64)
+        #expect(error32 <= max(1e-4, 2 * spread),
+                "image after one step: relative error \(error32) vs float32, \(error64) vs float64 (PyTorch's own spread \(spread))")
+
+        let clamped = Tensor(shape: image.shape, data: image.scalars.map { min(max($0, -1.5), 1.5) })
+        let gradient = try net.synthesisLoss(clamped, targets: targets, settings: settings).gradient
+        let scale = step32.scalars.map(abs).max()!
+        let wellConditioned = zip(zip(result.image.scalars, step32.scalars), gradient.scalars).filter { abs($1) >= 1e-4 }
+        #expect(wellConditioned.count > image.count * 9 / 10)
+        let worst = wellConditioned.map { abs($0.0.0 - $0.0.1) }.max()! / scale
+        #expect(worst <= 1e-5, "pixels with |g| ≥ 1e-4: relative error \(worst) vs float32")
     }
 
     @Test func deepDreamObjectiveGradientAtFeatures7MatchesPyTorch() throws {

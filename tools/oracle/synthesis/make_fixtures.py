@@ -105,8 +105,13 @@ class SqueezeNetFeatures(nn.Module):
         return self.features(x)
 
 
-def write_oracle(out_dir, features, content, style, image, settings, dream_layer, gram_key):
-    """Losses, gradients, one Adam step and DeepDream's gradient for `features` (input → {layer: activation})."""
+def write_oracle(out_dir, features, content, style, image, settings, dream_layer, gram_key, features64=None):
+    """Losses, gradients, one Adam step and DeepDream's gradient for `features` (input → {layer: activation}).
+
+    With `features64` (the same network in float64) the Adam step is also written in float64
+    (`adam_step64.npy`): Adam's first step is lr·g/(|g| + 1e-8), so at a pixel whose gradient is a few 1e-6
+    a rounding-level change of g moves the step by 1e-4 of the image's scale, and PyTorch's own float32 and
+    float64 steps differ by that much; a float32 implementation may match either."""
     content_layer, content_weight = settings["content_layer"], settings["content_weight"]
     style_layers, style_weights, tv_weight = settings["style_layers"], settings["style_weights"], settings["tv_weight"]
     with torch.no_grad():
@@ -143,6 +148,21 @@ def write_oracle(out_dir, features, content, style, image, settings, dream_layer
     (c + s + t).backward()
     optimizer.step()
     np.save(os.path.join(out_dir, "adam_step.npy"), img.detach().numpy().astype(np.float32))
+    if features64 is not None:
+        with torch.no_grad():
+            content_target = features64(content.double())[content_layer].clone()
+            sf = features64(style.double())
+            style_targets = [gram_matrix(sf[layer]).clone() for layer in style_layers]
+        img64 = image.double().clone().requires_grad_()
+        optimizer = torch.optim.Adam([img64], lr=3.0)
+        img64.data.clamp_(-1.5, 1.5)
+        feats = features64(img64)
+        (content_loss(content_weight, feats[content_layer], content_target)
+         + style_loss(feats, style_layers, style_targets, style_weights) + tv_loss(img64, tv_weight)).backward()
+        optimizer.step()
+        step64 = img64.detach().numpy()
+        np.save(os.path.join(out_dir, "adam_step64.npy"), step64.astype(np.float32))
+        values["adam_float32_vs_float64"] = float(np.abs(img.detach().numpy() - step64).max() / np.abs(step64).max())
 
     # DeepDream's objective: ½‖a‖², gradient with respect to the input.
     img = image.clone().requires_grad_()
@@ -189,7 +209,11 @@ def squeezenet():
     settings = dict(content_layer="features.3", content_weight=5e-2,
                     style_layers=["features.1", "features.4", "features.6", "features.7"],
                     style_weights=[20000.0, 500.0, 12.0, 1.0], tv_weight=5e-2)
-    write_oracle(SQUEEZENET_OUT, net.named_features, content, style, image, settings, "features.7", "gram_first")
+    net64 = SqueezeNetFeatures().eval()
+    net64.load_state_dict(net.state_dict())
+    net64.double()
+    write_oracle(SQUEEZENET_OUT, net.named_features, content, style, image, settings, "features.7", "gram_first",
+                 features64=net64.named_features)
 
 
 def main():
