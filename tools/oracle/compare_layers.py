@@ -87,9 +87,14 @@ def main(name, dump):
           f"  f32~f64 {rel(v32[inp].grad.numpy(), v64[inp].grad.numpy()):.2e}")
     print(f"{'node':<28}{'op':<18}{'act f~32':>10}{'act f~64':>10}{'act 32~64':>10}{'grad f~32':>10}{'grad f~64':>10}"
           f"{'grad 32~64':>11}  relu flips vs f64 (fovea / f32; closest-to-kink |pre|/scale of fovea's flips)")
-    for node, op, inputs, outputs in nodes:
-        out = outputs.split(",")[0]
-        if out not in v64 or not os.path.exists(os.path.join(dump, f"act.{node}.npy")):
+    # Fovea renames nodes and values (`/layer1/layer1.0/relu/Relu` → `layer1.0.relu`) but keeps the file's order.
+    onnx_nodes = list(model.graph.node)
+    if len(onnx_nodes) != len(nodes) or any(n.op_type not in op for n, (_, op, _, _) in zip(onnx_nodes, nodes)):
+        raise SystemExit("Fovea's nodes are not the ONNX file's, in order: compare by hand")
+    for (node, op, _, _), original in zip(nodes, onnx_nodes):
+        out = original.output[0]
+        inputs = original.input[0]
+        if not os.path.exists(os.path.join(dump, f"act.{node}.npy")):
             continue
         a = np.load(os.path.join(dump, f"act.{node}.npy"))
         a32, a64 = v32[out].detach().numpy(), v64[out].detach().numpy()
@@ -100,7 +105,7 @@ def main(name, dump):
             g32, g64 = v32[out].grad.numpy(), v64[out].grad.numpy()
             row += f"{rel(g, g32):>10.1e}{rel(g, g64):>10.1e}{rel(g32, g64):>11.1e}"
         if op == "Relu":
-            pre = v64[inputs.split(",")[0]].detach().numpy()
+            pre = v64[inputs].detach().numpy()
             on64 = a64 > 0
             flips_f = (a > 0) != on64
             flips_32 = (a32 > 0) != on64
