@@ -49,13 +49,18 @@ class FoveaKernel:
     """The fovea-kernel binary started by jupyter_client through a temporary kernelspec, with OpenBLAS told to
     use `threads` threads and to name the core it picked (OPENBLAS_VERBOSE=2 prints `Core: …` to stderr)."""
 
-    def __init__(self, binary: str, cwd: str, threads: int):
+    def __init__(self, binary: str, cwd: str, threads: int, passive: bool = False):
         if not os.access(binary, os.X_OK):
             sys.exit(f"no kernel binary at {binary}: swift build -c release --product fovea-kernel")
         root = tempfile.mkdtemp(prefix="fovea-bench-spec-")
         folder = os.path.join(root, "kernels", "fovea-bench")
         os.makedirs(folder)
         env = {"OPENBLAS_NUM_THREADS": str(threads), "OPENBLAS_VERBOSE": "2"}
+        if passive:
+            # OpenBLAS's idle threads spin on sched_yield for 2^28 cycles before sleeping; on a loaded machine
+            # that was half of the kernel's CPU time. 2^4 makes them sleep at once (PyTorch's side: OMP PASSIVE).
+            env["OPENBLAS_THREAD_TIMEOUT"] = "4"
+        self.passive = passive
         with open(os.path.join(folder, "kernel.json"), "w") as f:
             json.dump({"argv": [os.path.abspath(binary), "-f", "{connection_file}"], "display_name": "fovea bench",
                        "language": "fovea", "env": env}, f)
@@ -101,9 +106,9 @@ class FoveaKernel:
 class TorchWorker:
     """bench/common/torch_worker.py running `workloads` in the torch Python."""
 
-    def __init__(self, python: str, workloads: str, threads: int, config: dict, omp_passive: bool = False):
+    def __init__(self, python: str, workloads: str, threads: int, config: dict, passive: bool = False):
         env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
-        if omp_passive:
+        if passive:
             # On a loaded machine OpenMP's spinning threads fight for the cores: 2 threads then run ~10× slower
             # than 1. PASSIVE makes them sleep; on an idle machine leave the default, which users get.
             env["OMP_WAIT_POLICY"] = "PASSIVE"
@@ -193,7 +198,7 @@ def report(title: str, rows: list[Row], kernel: FoveaKernel, worker: TorchWorker
     info = worker.info
     lines = [title,
              f"load average {load_average()} on {os.cpu_count()} cores; Fovea: OpenBLAS core {kernel.blas_core()}, "
-             f"threads {threads}; "
+             f"threads {threads}, OPENBLAS_THREAD_TIMEOUT {'4' if kernel.passive else 'default'}; "
              f"PyTorch {info['torch']} CPU ({info['capability']}, mkldnn {info['mkldnn']}), threads {info['threads']}, "
              f"OMP_WAIT_POLICY {info['omp_wait_policy']}",
              f"times: median of the repeats after a warm-up (Fovea: execute_request → idle through jupyter_client; "

@@ -47,9 +47,9 @@ def main() -> int:
     parser.add_argument("--epoch-repeats", type=int, default=3, help="timed epochs of each side")
     parser.add_argument("--train-limit", type=int, default=None, help="train on this many images (default: all 60000)")
     parser.add_argument("--quick", action="store_true", help="3 repeats, 1 epoch of 6000 images: checks the bench runs")
-    parser.add_argument("--omp-passive", action="store_true",
-                        help="OMP_WAIT_POLICY=PASSIVE for PyTorch: on a loaded machine its spinning OpenMP threads "
-                             "are ~10x slower (leave it off on an idle machine)")
+    parser.add_argument("--passive", action="store_true",
+                        help="idle threads sleep instead of spinning on both sides (PyTorch OMP_WAIT_POLICY=PASSIVE, "
+                             "OpenBLAS OPENBLAS_THREAD_TIMEOUT=4): use on a loaded machine, not on an idle one")
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args()
     if args.quick:
@@ -67,8 +67,8 @@ def main() -> int:
                for name in ("squeezenet1_1", "vgg16")}
 
     worker = TorchWorker(args.torch_python, os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch_workloads.py"),
-                         args.threads, {"work": work, "targets": targets, "train_limit": args.train_limit}, omp_passive=args.omp_passive)
-    kernel = FoveaKernel(args.kernel, work, args.threads)
+                         args.threads, {"work": work, "targets": targets, "train_limit": args.train_limit}, passive=args.passive)
+    kernel = FoveaKernel(args.kernel, work, args.threads, passive=args.passive)
     try:
         floor = statistics.median(sorted(kernel.run("1;") for _ in range(30))[:30]) * 1e3
         limit = f", limit={args.train_limit}, seed=0" if args.train_limit else ""

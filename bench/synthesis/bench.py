@@ -56,9 +56,9 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=20, help="style-transfer steps per timed run")
     parser.add_argument("--size", default="192x256", help="content and style size HxW (CS231n: 192 on the short side)")
     parser.add_argument("--quick", action="store_true", help="2 repeats of 5 steps: checks the bench runs")
-    parser.add_argument("--omp-passive", action="store_true",
-                        help="OMP_WAIT_POLICY=PASSIVE for PyTorch: on a loaded machine its spinning OpenMP threads "
-                             "are ~10x slower (leave it off on an idle machine)")
+    parser.add_argument("--passive", action="store_true",
+                        help="idle threads sleep instead of spinning on both sides (PyTorch OMP_WAIT_POLICY=PASSIVE, "
+                             "OpenBLAS OPENBLAS_THREAD_TIMEOUT=4): use on a loaded machine, not on an idle one")
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args()
     if args.quick:
@@ -71,9 +71,9 @@ def main() -> int:
     np.save(os.path.join(work, "style.npy"), picture(2, height, width))
     worker = TorchWorker(args.torch_python, os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch_workloads.py"),
                          args.threads, {"work": work, "style_steps": args.steps, "dream_steps": dream_steps,
-                                        "dream_layer": dream_layer}, omp_passive=args.omp_passive)
+                                        "dream_layer": dream_layer}, passive=args.passive)
     worker.run("export")
-    kernel = FoveaKernel(args.kernel, work, args.threads)
+    kernel = FoveaKernel(args.kernel, work, args.threads, passive=args.passive)
     try:
         floor = float(np.median([kernel.run("1;") for _ in range(30)])) * 1e3
         kernel.run('net = model("squeezenet1_1.onnx")\ncontent = load("content.npy")\nstyle = load("style.npy")')
