@@ -97,8 +97,9 @@ import Testing
     }
 }
 
-/// MaxPool pools separably (column maxima first); this checks it picks exactly the element a plain row-major
-/// scan of each window picks — the first maximum, or the last NaN — on inputs full of ties and NaNs.
+/// MaxPool pools separably (column maxima first); this checks the backward pass routes each gradient to exactly
+/// the element a plain row-major scan of each window picks — the first maximum, or the last NaN — and the
+/// forward value is that element's, on inputs full of ties and NaNs (−0.0 and 0.0 count as equal).
 @Suite struct MaxPoolSelectionTests {
     /// The reference rule, element by element: (value, input index) per output, −1 for an all-padding window.
     static func scan(_ x: [Float], h: Int, w: Int, k: [Int], s: [Int], p: [Int], d: [Int], outH: Int, outW: Int) -> [(Float, Int)] {
@@ -152,7 +153,7 @@ import Testing
             var expectedDx = [Float](repeating: 0, count: h * w)
             for (o, (value, index)) in expected.enumerated() {
                 let actual = y.scalars[plane * outH * outW + o]
-                #expect(actual.bitPattern == value.bitPattern || (actual.isNaN && value.isNaN), "output \(o): \(actual) vs \(value)")
+                #expect(actual == value || (actual.isNaN && value.isNaN), "output \(o): \(actual) vs \(value)")
                 if index >= 0 { expectedDx[index] += gradient.scalars[plane * outH * outW + o] }
             }
             #expect(Array(dx.scalars[(plane * h * w)..<((plane + 1) * h * w)]) == expectedDx)

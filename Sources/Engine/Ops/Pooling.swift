@@ -113,6 +113,50 @@ public struct MaxPool: Operator {
         }
     }
 
+    /// The forward values only (no indices): the same separable passes as `pool`, with NaN-propagating
+    /// maxima written as selects so the column pass vectorises. Equal to `pool`'s value bit for bit except
+    /// that a window holding both −0.0 and 0.0 may give either (they compare equal).
+    @inline(__always)
+    private func poolValues(
+        _ plane: UnsafePointer<Float>, _ w: Window2D, _ columns: UnsafeBufferPointer<Range<Int>>,
+        _ best: UnsafeMutableBufferPointer<Float>, _ out: UnsafeMutablePointer<Float>
+    ) {
+        let inW = w.inW
+        for oh in 0..<w.outH {
+            let h0 = oh * w.strideH - w.padTop
+            let rows = Window2D.validTaps(start: h0, dilation: w.dilH, kernel: w.kH, extent: w.inH)
+            let o = out + oh * w.outW
+            if rows.isEmpty {
+                for ow in 0..<w.outW { o[ow] = -.infinity }
+                continue
+            }
+            let first = plane + (h0 + rows.lowerBound * w.dilH) * inW
+            for c in 0..<inW { best[c] = first[c] }
+            for kh in (rows.lowerBound + 1)..<rows.upperBound {
+                let r = plane + (h0 + kh * w.dilH) * inW
+                for c in 0..<inW {
+                    let v = r[c], b = best[c]
+                    // `v > b || v is NaN` without a branch (the two cannot both hold).
+                    best[c] = (v > b) != (v != v) ? v : b
+                }
+            }
+            for ow in 0..<w.outW {
+                let cols = columns[ow]
+                guard !cols.isEmpty else {
+                    o[ow] = -.infinity
+                    continue
+                }
+                let w0 = ow * w.strideW - w.padLeft
+                var value = best[w0 + cols.lowerBound * w.dilW]
+                for kw in (cols.lowerBound + 1)..<cols.upperBound {
+                    let v = best[w0 + kw * w.dilW]
+                    value = (v > value) != (v != v) ? v : value
+                }
+                o[ow] = value
+            }
+        }
+    }
+
     public func forward(_ inputs: [Tensor?]) throws -> [Tensor] {
         let x = try inputs.required(0)
         let w = try window(x.shape)
@@ -127,14 +171,10 @@ public struct MaxPool: Operator {
                 let yBase = ys.baseAddress!
                 BatchParallel.run(planes) { _, range in
                     var best = [Float](repeating: 0, count: w.inW)
-                    var rows = [Int](repeating: 0, count: w.inW)
                     columns.withUnsafeBufferPointer { cols in
                         best.withUnsafeMutableBufferPointer { b in
-                            rows.withUnsafeMutableBufferPointer { r in
-                                for p in range {
-                                    let out = yBase + p * planeOut
-                                    pool(xBase + p * planeIn, w, cols, b.baseAddress!, r.baseAddress!) { o, _, v in out[o] = v }
-                                }
+                            for p in range {
+                                poolValues(xBase + p * planeIn, w, cols, b, yBase + p * planeOut)
                             }
                         }
                     }
