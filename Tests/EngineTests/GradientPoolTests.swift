@@ -96,3 +96,67 @@ import Testing
         #expect(g[0]?.scalars == [1, 0, 0, 0])
     }
 }
+
+/// MaxPool pools separably (column maxima first); this checks the backward pass routes each gradient to exactly
+/// the element a plain row-major scan of each window picks — the first maximum, or the last NaN — and the
+/// forward value is that element's, on inputs full of ties and NaNs (−0.0 and 0.0 count as equal).
+@Suite struct MaxPoolSelectionTests {
+    /// The reference rule, element by element: (value, input index) per output, −1 for an all-padding window.
+    static func scan(_ x: [Float], h: Int, w: Int, k: [Int], s: [Int], p: [Int], d: [Int], outH: Int, outW: Int) -> [(Float, Int)] {
+        var result: [(Float, Int)] = []
+        for oh in 0..<outH {
+            for ow in 0..<outW {
+                var best = -Float.infinity, index = -1
+                for kh in 0..<k[0] {
+                    let r = oh * s[0] - p[0] + kh * d[0]
+                    guard r >= 0, r < h else { continue }
+                    for kw in 0..<k[1] {
+                        let c = ow * s[1] - p[1] + kw * d[1]
+                        guard c >= 0, c < w else { continue }
+                        let v = x[r * w + c]
+                        if index < 0 || v > best || v.isNaN { (best, index) = (v, r * w + c) }
+                    }
+                }
+                result.append((best, index))
+            }
+        }
+        return result
+    }
+
+    @Test(arguments: [
+        ([3, 3], [2, 2], [0, 0, 0, 0], [1, 1], true),
+        ([3, 3], [2, 2], [1, 1, 1, 1], [1, 1], false),
+        ([2, 3], [1, 2], [0, 1, 1, 0], [1, 1], false),
+        ([2, 2], [1, 1], [1, 1, 1, 1], [2, 2], false),
+        ([3, 2], [3, 1], [1, 0, 1, 0], [1, 2], true),
+    ])
+    func picksTheElementARowMajorScanPicks(kernel: [Int], strides: [Int], pads: [Int], dilations: [Int], ceil: Bool) throws {
+        var generator = SeededGenerator(seed: 7)
+        let (h, w) = (9, 11)
+        // Values from {−1, 0, 1, 2} so that most windows hold ties, −0.0 next to 0.0, and a few NaNs.
+        let x: [Float] = (0..<(2 * h * w)).map { _ in
+            let r = generator.nextInt(below: 40)
+            if r == 0 { return .nan }
+            if r == 1 { return -0.0 }
+            return Float(r % 4) - 1
+        }
+        let input = Tensor(shape: [1, 2, h, w], data: x)
+        let op = MaxPool(kernelShape: kernel, strides: strides, pads: pads, dilations: dilations, ceilMode: ceil)
+        let y = try op.forward([input])[0]
+        let (outH, outW) = (y.shape[2], y.shape[3])
+        let gradient = Tensor(shape: y.shape, data: (0..<y.count).map { Float($0 + 1) })
+        let dx = try #require(try op.backward(BackwardContext(inputs: [input], outputs: [y], outputGradients: [gradient],
+                                                             needsInputGradient: [true]))[0])
+        for plane in 0..<2 {
+            let xs = Array(x[(plane * h * w)..<((plane + 1) * h * w)])
+            let expected = Self.scan(xs, h: h, w: w, k: kernel, s: strides, p: [pads[0], pads[1]], d: dilations, outH: outH, outW: outW)
+            var expectedDx = [Float](repeating: 0, count: h * w)
+            for (o, (value, index)) in expected.enumerated() {
+                let actual = y.scalars[plane * outH * outW + o]
+                #expect(actual == value || (actual.isNaN && value.isNaN), "output \(o): \(actual) vs \(value)")
+                if index >= 0 { expectedDx[index] += gradient.scalars[plane * outH * outW + o] }
+            }
+            #expect(Array(dx.scalars[(plane * h * w)..<((plane + 1) * h * w)]) == expectedDx)
+        }
+    }
+}

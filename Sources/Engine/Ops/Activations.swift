@@ -27,10 +27,11 @@ public struct Relu: Operator {
         let y = c.outputs[0]
         y.withUnsafeBufferPointer { ys in
             g.withUnsafeMutableBufferPointer { gs in
+                // Selects, not branches: about half the units are active, in no pattern a predictor could learn.
                 switch c.reluRule {
-                case .plain: for i in 0..<gs.count where !(ys[i] > 0) { gs[i] = 0 }
-                case .guided: for i in 0..<gs.count where !(ys[i] > 0 && gs[i] > 0) { gs[i] = 0 }
-                case .deconvnet: for i in 0..<gs.count where !(gs[i] > 0) { gs[i] = 0 }
+                case .plain: for i in 0..<gs.count { gs[i] = ys[i] > 0 ? gs[i] : 0 }
+                case .guided: for i in 0..<gs.count { gs[i] = ys[i] > 0 && gs[i] > 0 ? gs[i] : 0 }
+                case .deconvnet: for i in 0..<gs.count { gs[i] = gs[i] > 0 ? gs[i] : 0 }
                 }
             }
         }

@@ -44,42 +44,116 @@ public struct MaxPool: Operator {
         return [[x[0], x[1], w.outH, w.outW]]
     }
 
-    /// Calls `body(outputIndex, inputIndexOfMax)` for every output element of one plane (−1 when the window
-    /// covers only padding). Window bounds are clipped once per row/column, so the inner loop has no checks.
-    /// A NaN wins (and a later NaN replaces it), as in PyTorch.
-    @inline(__always)
-    private func scan(
-        _ plane: UnsafePointer<Float>, _ w: Window2D, _ columns: [Range<Int>],
-        _ body: (Int, Int) -> Void
-    ) {
-        for oh in 0..<w.outH {
-            let h0 = oh * w.strideH - w.padTop
-            let rows = Window2D.validTaps(start: h0, dilation: w.dilH, kernel: w.kH, extent: w.inH)
-            for ow in 0..<w.outW {
-                let w0 = ow * w.strideW - w.padLeft
-                let cols = columns[ow]
-                var best = -Float.infinity
-                var bestIndex = -1
-                for kh in rows {
-                    let rowBase = (h0 + kh * w.dilH) * w.inW + w0
-                    for kw in cols {
-                        let index = rowBase + kw * w.dilW
-                        let v = plane[index]
-                        if v > best || v.isNaN || bestIndex < 0 {
-                            best = v
-                            bestIndex = index
-                        }
-                    }
-                }
-                body(oh * w.outW + ow, bestIndex)
-            }
-        }
-    }
-
     /// Valid kernel columns for each output column.
     private func columnTaps(_ w: Window2D) -> [Range<Int>] {
         (0..<w.outW).map {
             Window2D.validTaps(start: $0 * w.strideW - w.padLeft, dilation: w.dilW, kernel: w.kW, extent: w.inW)
+        }
+    }
+
+    /// The max-pool of one plane, separably: for each output row, the maximum over the window's rows of every
+    /// input column (a contiguous, branch-free pass), then the maximum of those over each window's columns.
+    /// `best[c]` is the column maximum and `row[c]` the window row it came from (the first such row; the last
+    /// NaN if any), so `visit(outputIndex, inputIndexOfMax, value)` gets exactly the element a row-major scan
+    /// picks: the first maximal one, or the last NaN (PyTorch's rules); index −1 when the window covers only
+    /// padding. Scanning every window element by element instead cost as much as all of squeezenet's GEMMs.
+    @inline(__always)
+    private func pool(
+        _ plane: UnsafePointer<Float>, _ w: Window2D, _ columns: UnsafeBufferPointer<Range<Int>>,
+        _ best: UnsafeMutablePointer<Float>, _ row: UnsafeMutablePointer<Int>, _ visit: (Int, Int, Float) -> Void
+    ) {
+        let inW = w.inW
+        for oh in 0..<w.outH {
+            let h0 = oh * w.strideH - w.padTop
+            let rows = Window2D.validTaps(start: h0, dilation: w.dilH, kernel: w.kH, extent: w.inH)
+            if rows.isEmpty {
+                for ow in 0..<w.outW { visit(oh * w.outW + ow, -1, -.infinity) }
+                continue
+            }
+            let first = plane + (h0 + rows.lowerBound * w.dilH) * inW
+            for c in 0..<inW {
+                best[c] = first[c]
+                row[c] = rows.lowerBound
+            }
+            for kh in (rows.lowerBound + 1)..<rows.upperBound {
+                let r = plane + (h0 + kh * w.dilH) * inW
+                for c in 0..<inW {
+                    let v = r[c]
+                    let take = v > best[c] || v != v
+                    best[c] = take ? v : best[c]
+                    row[c] = take ? kh : row[c]
+                }
+            }
+            for ow in 0..<w.outW {
+                let cols = columns[ow]
+                guard !cols.isEmpty else {
+                    visit(oh * w.outW + ow, -1, -.infinity)
+                    continue
+                }
+                let w0 = ow * w.strideW - w.padLeft
+                var column = w0 + cols.lowerBound * w.dilW
+                var value = best[column], kh = row[column]
+                for kw in (cols.lowerBound + 1)..<cols.upperBound {
+                    let c = w0 + kw * w.dilW
+                    let v = best[c], k = row[c]
+                    let take: Bool
+                    if v != v {
+                        take = value == value || k >= kh  // a later NaN (row-major) replaces
+                    } else {
+                        take = value == value && (v > value || (v == value && k < kh))  // first maximum
+                    }
+                    if take {
+                        value = v
+                        kh = k
+                        column = c
+                    }
+                }
+                visit(oh * w.outW + ow, (h0 + kh * w.dilH) * inW + column, value)
+            }
+        }
+    }
+
+    /// The forward values only (no indices): the same separable passes as `pool`, with NaN-propagating
+    /// maxima written as selects so the column pass vectorises. Equal to `pool`'s value bit for bit except
+    /// that a window holding both −0.0 and 0.0 may give either (they compare equal).
+    @inline(__always)
+    private func poolValues(
+        _ plane: UnsafePointer<Float>, _ w: Window2D, _ columns: UnsafeBufferPointer<Range<Int>>,
+        _ best: UnsafeMutableBufferPointer<Float>, _ out: UnsafeMutablePointer<Float>
+    ) {
+        let inW = w.inW
+        for oh in 0..<w.outH {
+            let h0 = oh * w.strideH - w.padTop
+            let rows = Window2D.validTaps(start: h0, dilation: w.dilH, kernel: w.kH, extent: w.inH)
+            let o = out + oh * w.outW
+            if rows.isEmpty {
+                for ow in 0..<w.outW { o[ow] = -.infinity }
+                continue
+            }
+            let first = plane + (h0 + rows.lowerBound * w.dilH) * inW
+            for c in 0..<inW { best[c] = first[c] }
+            for kh in (rows.lowerBound + 1)..<rows.upperBound {
+                let r = plane + (h0 + kh * w.dilH) * inW
+                for c in 0..<inW {
+                    let v = r[c], b = best[c]
+                    // `v > b || v is NaN` without a branch (the two cannot both hold).
+                    best[c] = (v > b) != (v != v) ? v : b
+                }
+            }
+            for ow in 0..<w.outW {
+                let cols = columns[ow]
+                guard !cols.isEmpty else {
+                    o[ow] = -.infinity
+                    continue
+                }
+                let w0 = ow * w.strideW - w.padLeft
+                var value = best[w0 + cols.lowerBound * w.dilW]
+                for kw in (cols.lowerBound + 1)..<cols.upperBound {
+                    let v = best[w0 + kw * w.dilW]
+                    value = (v > value) != (v != v) ? v : value
+                }
+                o[ow] = value
+            }
         }
     }
 
@@ -96,10 +170,13 @@ public struct MaxPool: Operator {
                 let xBase = xs.baseAddress!
                 let yBase = ys.baseAddress!
                 BatchParallel.run(planes) { _, range in
-                    for p in range {
-                        let plane = xBase + p * planeIn
-                        let out = yBase + p * planeOut
-                        scan(plane, w, columns) { o, i in out[o] = i < 0 ? -.infinity : plane[i] }
+                    var best = [Float](repeating: 0, count: w.inW)
+                    columns.withUnsafeBufferPointer { cols in
+                        best.withUnsafeMutableBufferPointer { b in
+                            for p in range {
+                                poolValues(xBase + p * planeIn, w, cols, b, yBase + p * planeOut)
+                            }
+                        }
                     }
                 }
             }
@@ -122,11 +199,20 @@ public struct MaxPool: Operator {
                     let gBase = gs.baseAddress!
                     let dBase = dxs.baseAddress!
                     BatchParallel.run(planes) { _, range in
-                        for p in range {
-                            let plane = xBase + p * planeIn
-                            let g = gBase + p * planeOut
-                            let d = dBase + p * planeIn
-                            scan(plane, w, columns) { o, i in if i >= 0 { d[i] += g[o] } }
+                        var best = [Float](repeating: 0, count: w.inW)
+                        var rows = [Int](repeating: 0, count: w.inW)
+                        columns.withUnsafeBufferPointer { cols in
+                            best.withUnsafeMutableBufferPointer { b in
+                                rows.withUnsafeMutableBufferPointer { r in
+                                    for p in range {
+                                        let g = gBase + p * planeOut
+                                        let d = dBase + p * planeIn
+                                        pool(xBase + p * planeIn, w, cols, b.baseAddress!, r.baseAddress!) { o, i, _ in
+                                            if i >= 0 { d[i] += g[o] }
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
