@@ -6,6 +6,9 @@ public enum ScoreKind: String, Sendable, CaseIterable {
     case logit
     /// The softmax probability (what Zeiler & Fergus's occlusion measures).
     case probability = "prob"
+    /// The target's logit minus the largest other logit: positive exactly when the target wins, so its
+    /// gradient is the direct way to make the target win (what `fool` climbs; Carlini & Wagner's margin).
+    case margin
 }
 
 /// Errors of the experiments: a bad layer, target or argument found before any work is done.
@@ -63,7 +66,8 @@ extension Model {
         return ScoreGradient(logits: logits, gradient: inputGradient, layers: layers)
     }
 
-    /// d score[n, t_n] / d logits: one-hot for logits; p_t (e_t − p) for probabilities.
+    /// d score[n, t_n] / d logits: one-hot for logits; p_t (e_t − p) for probabilities; e_t − e_j for the
+    /// margin, j the strongest other class.
     static func scoreSeed(logits: Tensor, targets: [Int], score: ScoreKind) -> Tensor {
         let (rows, classes) = (logits.shape[0], logits.shape[1])
         var seed = Tensor.zeros([rows, classes])
@@ -78,6 +82,9 @@ extension Model {
                     case .probability:
                         let pt = p[n * classes + t]
                         for k in 0..<classes { s[n * classes + k] = pt * ((k == t ? 1 : 0) - p[n * classes + k]) }
+                    case .margin:
+                        s[n * classes + t] = 1
+                        if let j = strongestOther(p, row: n, classes: classes, target: t) { s[n * classes + j] = -1 }
                     }
                 }
             }
@@ -111,9 +118,24 @@ public func softmaxRows(_ logits: Tensor) -> Tensor {
     return out
 }
 
-/// The chosen score of each row: logits[n, t] or softmax(logits)[n, t].
+/// The chosen score of each row: logits[n, t], softmax(logits)[n, t], or logits[n, t] − max_{k≠t} logits[n, k].
 func scores(of logits: Tensor, targets: [Int], kind: ScoreKind) -> [Float] {
     let classes = logits.shape[1]
     let source = kind == .probability ? softmaxRows(logits) : logits
-    return source.withUnsafeBufferPointer { p in targets.enumerated().map { p[$0.offset * classes + $0.element] } }
+    return source.withUnsafeBufferPointer { p in
+        targets.enumerated().map { n, t in
+            let own = p[n * classes + t]
+            guard kind == .margin else { return own }
+            return strongestOther(p, row: n, classes: classes, target: t).map { own - p[n * classes + $0] } ?? own
+        }
+    }
+}
+
+/// The class with the largest value in row `row` other than `target` (the lowest index on ties); nil with one class.
+func strongestOther(_ values: UnsafeBufferPointer<Float>, row: Int, classes: Int, target: Int) -> Int? {
+    var best = -1
+    for k in 0..<classes where k != target {
+        if best < 0 || values[row * classes + k] > values[row * classes + best] { best = k }
+    }
+    return best < 0 ? nil : best
 }
