@@ -100,19 +100,16 @@ public struct ScoreGradient: Sendable {
     public var layers: [String: (activation: Tensor, gradient: Tensor)]
 }
 
-/// Row-wise softmax of `[N, K]` logits, computed stably in Double.
+/// Row-wise softmax of `[N, K]` logits: the `Softmax` operator's kernel (max-shifted, Float), so a model's
+/// probabilities and the ones its explanations report are computed one way.
 public func softmaxRows(_ logits: Tensor) -> Tensor {
     let (rows, classes) = (logits.shape[0], logits.count / max(1, logits.shape[0]))
     var out = Tensor.zeros([rows, classes])
+    guard rows * classes > 0 else { return out }
     out.withUnsafeMutableBufferPointer { o in
         logits.withUnsafeBufferPointer { x in
-            for n in 0..<rows {
-                var top = -Float.infinity
-                for k in 0..<classes { top = max(top, x[n * classes + k]) }
-                var total = 0.0
-                for k in 0..<classes { total += exp(Double(x[n * classes + k] - top)) }
-                for k in 0..<classes { o[n * classes + k] = Float(exp(Double(x[n * classes + k] - top)) / total) }
-            }
+            guard let source = x.baseAddress, let target = o.baseAddress else { return }
+            softmaxRows(source, target, outer: rows, extent: classes, inner: 1, log: false)
         }
     }
     return out
