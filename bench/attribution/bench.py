@@ -3,27 +3,31 @@
 Model: torchvision squeezenet1_1 with seeded random weights, exported to ONNX (the same file both sides use),
 one 224×224 input. Methods: occlusion (window 32, stride 16), vanilla saliency, guided backprop, Grad-CAM,
 integrated gradients (50 steps). Fovea is timed as a notebook user sees it: a cell sent with jupyter_client
-to the installed `fovea` kernel, from execute_request to `status: idle` (the result suppressed with `;`, so the
+to a fovea kernel, from execute_request to `status: idle` (the result suppressed with `;`, so the
 figure is built but not encoded); Captum as `attribute()` on the torch model. Also the display path: a cell
 that shows an 8×8 grid of 14×14 activation maps, against the same grid drawn by matplotlib inline in ipykernel.
 
-    python bench/attribution/bench.py     (a Python with torch, torchvision, captum, onnx, jupyter_client,
-                                           ipykernel, matplotlib; the fovea kernelspec installed, release build)
+    /work/venv/bin/python bench/attribution/bench.py [--kernel PATH]
+
+The harness needs jupyter_client and a `python3` kernel with matplotlib (/work/venv); the torch side (export,
+Captum timings) runs in a second interpreter with torch, torchvision, captum, onnx (`FOVEA_TORCH_PYTHON`,
+default /work/torchenv/bin/python), called as `bench.py --torch WORKDIR`. The Fovea kernel is
+`--kernel PATH` (default: this checkout's .build-release fovea-kernel if built, else the installed `fovea`
+kernelspec). Build it with `swift build -c release --build-path .build-release --product fovea-kernel`.
 Goals (issue 5): each method ≤ 0.5× Captum's time; the display cell ≤ 0.1× matplotlib's.
 """
+import argparse
+import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 
-import numpy as np
-import torch
-import torchvision
-from captum.attr import GuidedBackprop, IntegratedGradients, LayerGradCam, Occlusion, Saliency
-from jupyter_client.manager import KernelManager
-
 REPEATS = 3
+METHODS = ["occlusion 32/16", "saliency", "guided backprop", "grad-cam", "integrated (50)"]
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
 def openblas_core():
@@ -56,17 +60,25 @@ def best(f):
     return min(f() for _ in range(REPEATS))
 
 
-def main():
+def torch_side(work):
+    """Exports the models and times Captum; writes WORKDIR/torch.json (target, timings, versions)."""
+    import numpy as np
+    import torch
+    import torchvision
+    from captum.attr import GuidedBackprop, IntegratedGradients, LayerGradCam, Occlusion, Saliency
     torch.set_num_threads(2)
-    work = tempfile.mkdtemp(prefix="fovea-bench-attr-")
     torch.manual_seed(0)
     net = torchvision.models.squeezenet1_1(weights=None).eval()
     x = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(1))
-    onnx_path = os.path.join(work, "squeezenet1_1.onnx")
-    torch.onnx.export(net, x, onnx_path, dynamo=False, opset_version=17, input_names=["input"],
+    torch.onnx.export(net, x, os.path.join(work, "squeezenet1_1.onnx"), dynamo=False, opset_version=17, input_names=["input"],
                       output_names=["logits"], dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
     np.save(os.path.join(work, "x.npy"), x.numpy())
     target = int(net(x).argmax())
+    small = torch.nn.Sequential(torch.nn.Conv2d(1, 64, 3, padding=1)).eval()
+    y = torch.randn(1, 1, 14, 14, generator=torch.Generator().manual_seed(2))
+    torch.onnx.export(small, y, os.path.join(work, "maps.onnx"), dynamo=False, opset_version=17,
+                      input_names=["input"], output_names=["maps"])
+    np.save(os.path.join(work, "y.npy"), y.numpy())
 
     def timed(f):
         def run():
@@ -84,6 +96,40 @@ def main():
         "integrated (50)": timed(lambda: IntegratedGradients(net).attribute(x, target=target, n_steps=50,
                                                                            method="riemann_trapezoid", internal_batch_size=25)),
     }
+    times = {name: best(f) for name, f in captum.items()}
+    with open(os.path.join(work, "torch.json"), "w") as f:
+        json.dump({"target": target, "times": times, "torch": torch.__version__, "threads": torch.get_num_threads(),
+                   "blas": openblas_core()}, f)
+
+
+def kernel_spec(work, kernel):
+    """A kernelspec named fovea-bench in WORKDIR for the given binary (JUPYTER_PATH points there)."""
+    spec = os.path.join(work, "kernels", "fovea-bench")
+    os.makedirs(spec, exist_ok=True)
+    with open(os.path.join(spec, "kernel.json"), "w") as f:
+        json.dump({"argv": [kernel, "-f", "{connection_file}"], "display_name": "Fovea (bench)", "language": "fovea",
+                   "interrupt_mode": "signal"}, f)
+    os.environ["JUPYTER_PATH"] = work + os.pathsep + os.environ.get("JUPYTER_PATH", "")
+    return "fovea-bench"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--torch", metavar="WORKDIR", help="internal: run the torch side in WORKDIR")
+    parser.add_argument("--kernel", help="fovea-kernel binary (default: .build-release, else the installed kernelspec)")
+    args = parser.parse_args()
+    if args.torch:
+        return torch_side(args.torch)
+    from jupyter_client.manager import KernelManager
+    work = tempfile.mkdtemp(prefix="fovea-bench-attr-")
+    torch_python = os.environ.get("FOVEA_TORCH_PYTHON", "/work/torchenv/bin/python")
+    subprocess.run([torch_python, os.path.abspath(__file__), "--torch", work], check=True)
+    with open(os.path.join(work, "torch.json")) as f:
+        theirs = json.load(f)
+    target = theirs["target"]
+    built = os.path.join(ROOT, ".build-release", "release", "fovea-kernel")
+    kernel = args.kernel or (built if os.path.exists(built) else None)
+    kernel_name = kernel_spec(work, os.path.abspath(kernel)) if kernel else "fovea"
     fovea_cells = {
         "occlusion 32/16": f"occlusion(net, x, target={target}, patch=32, stride=16, fill=0, score=\"logit\", batch=16);",
         "saliency": f"saliency(net, x, target={target});",
@@ -91,29 +137,22 @@ def main():
         "grad-cam": f"gradcam(net, x, target={target}, layer=\"features.12\");",
         "integrated (50)": f"saliency(net, x, target={target}, method=\"integrated\", steps=50);",
     }
-    km = KernelManager(kernel_name="fovea")
+    km = KernelManager(kernel_name=kernel_name)
     km.start_kernel(cwd=work)
     kc = km.client()
     kc.start_channels()
     kc.wait_for_ready(timeout=60)
     run_cell(kc, 'net = model("squeezenet1_1.onnx")\nx = load("x.npy")')
-    rows = []
-    for name, f in captum.items():
-        theirs = best(f)
-        ours = best(lambda: run_cell(kc, fovea_cells[name]))
-        rows.append((name, ours, theirs))
+    rows = [(name, best(lambda: run_cell(kc, fovea_cells[name])), theirs["times"][name]) for name in METHODS]
     # Display path: an 8×8 grid of 14×14 activation maps, shown (PNG encoded and sent).
-    small = torch.nn.Sequential(torch.nn.Conv2d(1, 64, 3, padding=1)).eval()
-    y = torch.randn(1, 1, 14, 14, generator=torch.Generator().manual_seed(2))
-    torch.onnx.export(small, y, os.path.join(work, "maps.onnx"), dynamo=False, opset_version=17,
-                      input_names=["input"], output_names=["maps"])
-    np.save(os.path.join(work, "y.npy"), y.numpy())
     run_cell(kc, 'small = model("maps.onnx")\ny = load("y.npy")')
+    run_cell(kc, 'activations(small, y, small.layers[0])')  # warm-up
     ours_display = statistics.median(run_cell(kc, 'activations(small, y, small.layers[0])') for _ in range(7))
     kc.stop_channels()
     km.shutdown_kernel(now=True)
 
     py = KernelManager(kernel_name="python3")
+    py.kernel_spec.argv[0] = sys.executable  # this interpreter's ipykernel and matplotlib
     py.start_kernel(cwd=work)
     pc = py.client()
     pc.start_channels()
@@ -123,14 +162,16 @@ def main():
     mpl = ("fig, axes = plt.subplots(8, 8, figsize=(8, 8))\n"
            "for ax, m in zip(axes.flat, maps):\n    ax.imshow(m, cmap='viridis'); ax.set_title(str(len(ax.images)), fontsize=6); ax.axis('off')\n"
            "plt.show()")
+    run_cell(pc, mpl)  # warm-up
     theirs_display = statistics.median(run_cell(pc, mpl) for _ in range(7))
     pc.stop_channels()
     py.shutdown_kernel(now=True)
 
-    print(f"squeezenet1_1 224×224, batch 1; torch {torch.__version__} threads {torch.get_num_threads()}; BLAS: {openblas_core()}")
+    print(f"squeezenet1_1 224×224, batch 1; torch {theirs['torch']} threads {theirs['threads']}; BLAS: {theirs['blas']}")
+    print(f"kernel: {kernel or 'installed fovea kernelspec'}; load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     print(f"{'method':<18}{'Fovea s':>10}{'Captum s':>10}{'ratio':>8}")
-    for name, ours, theirs in rows:
-        print(f"{name:<18}{ours:>10.3f}{theirs:>10.3f}{ours / theirs:>8.2f}")
+    for name, ours, theirs_t in rows:
+        print(f"{name:<18}{ours:>10.3f}{theirs_t:>10.3f}{ours / theirs_t:>8.2f}")
     print(f"{'display 8×8 maps':<18}{ours_display:>10.3f}{theirs_display:>10.3f}{ours_display / theirs_display:>8.2f}"
           "   (Fovea activations() vs matplotlib inline in ipykernel, execute → idle, median of 7)")
 

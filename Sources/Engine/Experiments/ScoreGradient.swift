@@ -6,6 +6,9 @@ public enum ScoreKind: String, Sendable, CaseIterable {
     case logit
     /// The softmax probability (what Zeiler & Fergus's occlusion measures).
     case probability = "prob"
+    /// The target's logit minus the largest other logit: positive exactly when the target wins, so its
+    /// gradient is the direct way to make the target win (what `fool` climbs; Carlini & Wagner's margin).
+    case margin
 }
 
 /// Errors of the experiments: a bad layer, target or argument found before any work is done.
@@ -63,7 +66,8 @@ extension Model {
         return ScoreGradient(logits: logits, gradient: inputGradient, layers: layers)
     }
 
-    /// d score[n, t_n] / d logits: one-hot for logits; p_t (e_t − p) for probabilities.
+    /// d score[n, t_n] / d logits: one-hot for logits; p_t (e_t − p) for probabilities; e_t − e_j for the
+    /// margin, j the strongest other class.
     static func scoreSeed(logits: Tensor, targets: [Int], score: ScoreKind) -> Tensor {
         let (rows, classes) = (logits.shape[0], logits.shape[1])
         var seed = Tensor.zeros([rows, classes])
@@ -78,6 +82,9 @@ extension Model {
                     case .probability:
                         let pt = p[n * classes + t]
                         for k in 0..<classes { s[n * classes + k] = pt * ((k == t ? 1 : 0) - p[n * classes + k]) }
+                    case .margin:
+                        s[n * classes + t] = 1
+                        if let j = strongestOther(p, row: n, classes: classes, target: t) { s[n * classes + j] = -1 }
                     }
                 }
             }
@@ -93,27 +100,39 @@ public struct ScoreGradient: Sendable {
     public var layers: [String: (activation: Tensor, gradient: Tensor)]
 }
 
-/// Row-wise softmax of `[N, K]` logits, computed stably in Double.
+/// Row-wise softmax of `[N, K]` logits: the `Softmax` operator's kernel (max-shifted, Float), so a model's
+/// probabilities and the ones its explanations report are computed one way.
 public func softmaxRows(_ logits: Tensor) -> Tensor {
     let (rows, classes) = (logits.shape[0], logits.count / max(1, logits.shape[0]))
     var out = Tensor.zeros([rows, classes])
+    guard rows * classes > 0 else { return out }
     out.withUnsafeMutableBufferPointer { o in
         logits.withUnsafeBufferPointer { x in
-            for n in 0..<rows {
-                var top = -Float.infinity
-                for k in 0..<classes { top = max(top, x[n * classes + k]) }
-                var total = 0.0
-                for k in 0..<classes { total += exp(Double(x[n * classes + k] - top)) }
-                for k in 0..<classes { o[n * classes + k] = Float(exp(Double(x[n * classes + k] - top)) / total) }
-            }
+            guard let source = x.baseAddress, let target = o.baseAddress else { return }
+            softmaxRows(source, target, outer: rows, extent: classes, inner: 1, log: false)
         }
     }
     return out
 }
 
-/// The chosen score of each row: logits[n, t] or softmax(logits)[n, t].
+/// The chosen score of each row: logits[n, t], softmax(logits)[n, t], or logits[n, t] − max_{k≠t} logits[n, k].
 func scores(of logits: Tensor, targets: [Int], kind: ScoreKind) -> [Float] {
     let classes = logits.shape[1]
     let source = kind == .probability ? softmaxRows(logits) : logits
-    return source.withUnsafeBufferPointer { p in targets.enumerated().map { p[$0.offset * classes + $0.element] } }
+    return source.withUnsafeBufferPointer { p in
+        targets.enumerated().map { n, t in
+            let own = p[n * classes + t]
+            guard kind == .margin else { return own }
+            return strongestOther(p, row: n, classes: classes, target: t).map { own - p[n * classes + $0] } ?? own
+        }
+    }
+}
+
+/// The class with the largest value in row `row` other than `target` (the lowest index on ties); nil with one class.
+func strongestOther(_ values: UnsafeBufferPointer<Float>, row: Int, classes: Int, target: Int) -> Int? {
+    var best = -1
+    for k in 0..<classes where k != target {
+        if best < 0 || values[row * classes + k] > values[row * classes + best] { best = k }
+    }
+    return best < 0 ? nil : best
 }

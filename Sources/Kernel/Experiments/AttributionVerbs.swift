@@ -7,6 +7,21 @@ public enum AttributionVerbs {
 
     public static var all: [Verb] { [saliency, occlusion, gradcam, guidedBackprop, faithfulness, sanity] }
 
+    /// The layout saliency, occlusion and Grad-CAM share: one row per drawn input (at most `Pictures.drawnRows`)
+    /// with the picture, the map panel, and row n of `overlay(n).heat` laid over the picture.
+    static func rowsOfPictureMapOverlay(_ input: ModelInput, _ net: Model, cmap: ColorMap, alpha: Float,
+                                        pictureTitle: (Int) -> String?, map: (Int) -> Figure.Panel,
+                                        overlay: (Int) -> (heat: Tensor, title: String?)) throws -> [Figure.Panel] {
+        var panels: [Figure.Panel] = []
+        for n in 0..<min(Pictures.drawnRows, input.tensor.shape[0]) {
+            let picture = try input.picture(n, model: net)
+            let (heat, title) = overlay(n)
+            panels += [.image(picture, title: pictureTitle(n)), map(n),
+                       .overlay(picture, Pictures.heat(heat, row: n), map: cmap, alpha: alpha, title: title)]
+        }
+        return panels
+    }
+
     static let netParameter = Parameter("net", .object("Model"), doc: "the model")
     static let imageParameter = Parameter("img", .any, doc: "an Image, or a Tensor (C×H×W or a N×C×H×W batch) fed as is")
 
@@ -41,18 +56,12 @@ public enum AttributionVerbs {
         let result = try net.saliency(input.tensor, target: try Pictures.target(args, net), method: method, options: options,
                                       interruption: context.interruption) { done, total in progress.step(done, status: "\(done)/\(total) gradients") }
         let cmap = try Pictures.colorMap(args)
-        var panels: [Figure.Panel] = []
-        for n in 0..<min(Pictures.drawnRows, input.tensor.shape[0]) {
-            let picture = try input.picture(n, model: net)
-            let title = Pictures.label(net, result.targets[n], result.probabilities[n])
-            panels.append(.image(picture, title: n == 0 ? "input" : nil))
-            if method == .guided {
-                panels.append(.image(Pictures.normalizedImage(result.attributions, row: n), title: "guided backprop"))
-            } else {
-                panels.append(.heatmap(Pictures.heat(result.map, row: n), map: cmap, title: method.rawValue))
-            }
-            panels.append(.overlay(picture, Pictures.heat(result.map, row: n), map: cmap, alpha: 0.6, title: title))
-        }
+        let panels = try rowsOfPictureMapOverlay(input, net, cmap: cmap, alpha: 0.6,
+                                                 pictureTitle: { $0 == 0 ? "input" : nil },
+                                                 map: { n in method == .guided
+                                                     ? .image(Pictures.normalizedImage(result.attributions, row: n), title: "guided backprop")
+                                                     : .heatmap(Pictures.heat(result.map, row: n), map: cmap, title: method.rawValue) },
+                                                 overlay: { n in (result.map, Pictures.label(net, result.targets[n], result.probabilities[n])) })
         let figure = Figure(panels: panels, columns: 3, title: "\(method.rawValue) saliency")
         let values = method == .guided ? result.attributions : result.map
         return .object(ExperimentResult(verb: "saliency", figure: figure, values: values, extras: [
@@ -99,14 +108,10 @@ public enum AttributionVerbs {
         let result = try net.occlusion(input.tensor, target: try Pictures.target(args, net), settings: settings,
                                        interruption: context.interruption) { done, total in progress.step(done, status: "\(done)/\(total) occluded copies") }
         let cmap = try Pictures.colorMap(args)
-        var panels: [Figure.Panel] = []
-        for n in 0..<min(Pictures.drawnRows, input.tensor.shape[0]) {
-            let picture = try input.picture(n, model: net)
-            let p = score == .probability ? result.baseScores[n] : nil
-            panels.append(.image(picture, title: Pictures.label(net, result.targets[n], p)))
-            panels.append(.heatmap(Pictures.heat(result.map, row: n), map: cmap, title: "drop of the \(score == .probability ? "probability" : "logit")"))
-            panels.append(.overlay(picture, Pictures.heat(result.map, row: n), map: cmap, alpha: 0.6, title: "patch \(patch), stride \(stride)"))
-        }
+        let panels = try rowsOfPictureMapOverlay(input, net, cmap: cmap, alpha: 0.6,
+                                                 pictureTitle: { n in Pictures.label(net, result.targets[n], score == .probability ? result.baseScores[n] : nil) },
+                                                 map: { n in .heatmap(Pictures.heat(result.map, row: n), map: cmap, title: "drop of the \(score == .probability ? "probability" : "logit")") },
+                                                 overlay: { _ in (result.map, "patch \(patch), stride \(stride)") })
         return .object(ExperimentResult(verb: "occlusion", figure: Figure(panels: panels, columns: 3, title: "occlusion"),
                                         values: result.map, extras: [
             ("attributions", .object(TensorValue(result.attributions))),
@@ -130,13 +135,10 @@ public enum AttributionVerbs {
         let result = try net.gradCAM(input.tensor, target: try Pictures.target(args, net), layer: try args.optionalString("layer"),
                                      interruption: context.interruption)
         let cmap = try Pictures.colorMap(args)
-        var panels: [Figure.Panel] = []
-        for n in 0..<min(Pictures.drawnRows, input.tensor.shape[0]) {
-            let picture = try input.picture(n, model: net)
-            panels.append(.image(picture, title: Pictures.label(net, result.targets[n], result.probabilities[n])))
-            panels.append(.heatmap(Pictures.heat(result.map, row: n), map: cmap, title: "Grad-CAM at \(result.layer)"))
-            panels.append(.overlay(picture, Pictures.heat(result.upsampled, row: n), map: cmap, alpha: 0.5, title: "overlay"))
-        }
+        let panels = try rowsOfPictureMapOverlay(input, net, cmap: cmap, alpha: 0.5,
+                                                 pictureTitle: { n in Pictures.label(net, result.targets[n], result.probabilities[n]) },
+                                                 map: { n in .heatmap(Pictures.heat(result.map, row: n), map: cmap, title: "Grad-CAM at \(result.layer)") },
+                                                 overlay: { _ in (result.upsampled, "overlay") })
         let n = result.map.shape[0]
         return .object(ExperimentResult(verb: "gradcam", figure: Figure(panels: panels, columns: 3, title: "Grad-CAM"),
                                         values: result.map.reshaped([n] + Array(result.map.shape.suffix(2))), extras: [

@@ -172,7 +172,7 @@ public enum UnderstandingVerbs {
             Parameter("target", .oneOf([.integer, .string]), doc: "the class to fool the model into"),
             Parameter("steps", .integer, default: .int(100), min: 1, max: 100000, doc: "at most this many steps"),
             Parameter("method", .string, default: .string("sign"), choices: ["sign", "l2"],
-                      doc: "sign: steps of lr pixels along the gradient's sign (smallest largest-pixel change); l2: CS231n's steps along the normalised gradient"),
+                      doc: "sign: steps of lr pixels along the sign of the gradient of the margin (target score minus the strongest other score; smallest largest-pixel change); l2: CS231n's steps along the normalised gradient of the target score"),
             Parameter("lr", .number, default: Value.none, min: 0, doc: "step length (default: 0.002 pixels for sign; for l2, CS231n's 1 at 3×224×224 scaled by √(input size / 150528))"),
         ],
         returns: "Result",
