@@ -10,7 +10,9 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 pkg=/tmp/embbench
 mkdir -p $pkg/Sources/Bench $pkg/Sources/EmbeddingCore
 cp -r "$root/Sources/COpenBLAS" "$root/Sources/CZlib" $pkg/Sources/
-for f in "$root"/Sources/Engine/Embedding/*.swift "$root/Sources/Engine/Interruption.swift" "$root"/Sources/Engine/Data/*.swift; do
+rm -f $pkg/Sources/EmbeddingCore/*.swift
+for f in "$root"/Sources/Engine/Embedding/*.swift "$root/Sources/Engine/Interruption.swift" \
+         "$root"/Sources/Engine/Data/IDX.swift "$root"/Sources/Engine/Data/Zlib.swift "$root"/Sources/Engine/Data/DataError.swift "$root"/Sources/Engine/Data/FileBytes.swift; do
     ln -sf "$f" $pkg/Sources/EmbeddingCore/
 done
 cp "$root/bench/tsne/bench_main.swift" $pkg/Sources/Bench/main.swift
