@@ -96,7 +96,7 @@ if mode == "gradient" {
     // Gradient accuracy on the realistic N = 2,000 states of Tests/EngineTests/Fixtures/embedding_gradient2000.json
     // (openTSNE's errors on the same states: bench/tsne/gradient_error.py). Extra args: theta, interpolation points, ints per interval.
     let theta = Double(args.count > 2 ? args[2] : "0.5")!
-    let points = Int(args.count > 3 ? args[3] : "3")!
+    let points = Int(args.count > 3 ? args[3] : "5")!
     let ints = Double(args.count > 4 ? args[4] : "1")!
     let root = ProcessInfo.processInfo.environment["FOVEA_ROOT"] ?? "."
     let data = try Data(contentsOf: URL(fileURLWithPath: root + "/Tests/EngineTests/Fixtures/embedding_gradient2000.json"))

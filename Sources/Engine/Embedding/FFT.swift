@@ -183,34 +183,34 @@ final class FFTPlan: @unchecked Sendable {
     }
 }
 
-/// 2-D FFT of an M×M complex array (row-major), rows in parallel. Inputs that are zero outside their first
+/// 2-D FFT of an M×M complex array (row-major), rows on `threads` threads. Inputs that are zero outside their first
 /// `rows` rows skip those rows' transforms; inverse transforms can likewise produce only the first `rows` rows.
 enum FFT2D {
     /// Forward transform; the result is stored TRANSPOSED (Fᵀ), which is fine for pointwise products with
     /// another array transformed the same way and undone by `inverseFromTransposed`.
     static func forwardTransposed(_ re: UnsafeMutablePointer<Double>, _ im: UnsafeMutablePointer<Double>,
-                                  plan: FFTPlan, nonzeroRows: Int? = nil) {
-        rows(re, im, plan: plan, conjugate: false, count: nonzeroRows ?? plan.n)
+                                  plan: FFTPlan, nonzeroRows: Int? = nil, threads: Int = 2) {
+        rows(re, im, plan: plan, conjugate: false, count: nonzeroRows ?? plan.n, threads: threads)
         transpose(re, plan.n); transpose(im, plan.n)
-        rows(re, im, plan: plan, conjugate: false, count: plan.n)
+        rows(re, im, plan: plan, conjugate: false, count: plan.n, threads: threads)
     }
 
     /// Inverse of `forwardTransposed` (scaled by 1/M²); only the first `neededRows` rows are valid.
     static func inverseFromTransposed(_ re: UnsafeMutablePointer<Double>, _ im: UnsafeMutablePointer<Double>,
-                                      plan: FFTPlan, neededRows: Int? = nil) {
+                                      plan: FFTPlan, neededRows: Int? = nil, threads: Int = 2) {
         let needed = neededRows ?? plan.n
-        rows(re, im, plan: plan, conjugate: true, count: plan.n)
+        rows(re, im, plan: plan, conjugate: true, count: plan.n, threads: threads)
         transpose(re, plan.n); transpose(im, plan.n)
-        rows(re, im, plan: plan, conjugate: true, count: needed)
+        rows(re, im, plan: plan, conjugate: true, count: needed, threads: threads)
         let scale = 1 / Double(plan.n * plan.n)
         for t in 0..<(needed * plan.n) { re[t] *= scale; im[t] *= scale }
     }
 
     /// FFT of rows 0..<count; `conjugate` computes the unscaled inverse via conj(F(conj x)).
     private static func rows(_ re: UnsafeMutablePointer<Double>, _ im: UnsafeMutablePointer<Double>,
-                             plan: FFTPlan, conjugate: Bool, count: Int) {
+                             plan: FFTPlan, conjugate: Bool, count: Int, threads: Int) {
         let m = plan.n
-        EmbeddingParallel.forEachChunk(count: count, chunks: 2) { range in
+        EmbeddingParallel.forEachChunk(count: count, chunks: threads) { range in
             let work = UnsafeMutablePointer<Double>.allocate(capacity: 2 * m)
             defer { work.deallocate() }
             for r in range {
