@@ -147,3 +147,15 @@ if mode == "fftcheck" {
         print("fft \(n): max error \(err)")
     }
 }
+if mode == "bhsplit" {
+    // Barnes–Hut cost split on the converged N = 2,000 fixture state tiled 5× (10,000 points): tree build vs traversal.
+    let root = ProcessInfo.processInfo.environment["FOVEA_ROOT"] ?? "."
+    let data = try Data(contentsOf: URL(fileURLWithPath: root + "/Tests/EngineTests/Fixtures/embedding_gradient2000.json"))
+    let ref = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+    let base = ref["converged"] as! [Double]
+    var y = [Double]()
+    for t in 0..<5 { for i in 0..<2000 { y.append(base[2 * i] + Double(t) * 0.013); y.append(base[2 * i + 1] - Double(t) * 0.011) } }
+    let kernel = TSNEKernel(dof: 1)
+    let trees = time("quad tree build x20") { (0..<20).map { _ in QuadTree(y) } }
+    time("BH traversal x20") { for t in trees { _ = t.repulsive(theta: 0.5, kernel: kernel) } }
+}

@@ -28,23 +28,36 @@ final class FFTInterpolation: @unchecked Sendable {
         self.intsInInterval = intsInInterval > 0 ? intsInInterval : 1
     }
 
+    /// Boxes per axis, box width and the FFT size m (2,3,5-smooth, ≥ 2·p·boxes: the circulant embedding) for an
+    /// embedding spanning `extent` along its wider axis.
+    func grid(extent: Double) -> (boxes: Int, width: Double, m: Int) {
+        let boxes: Int, width: Double
+        if extent <= Double(minIntervals) * intsInInterval {
+            boxes = minIntervals
+            width = extent / Double(boxes) * (1 + 1e-12)
+        } else {
+            boxes = FFTPlan.nextSmooth(Int((extent / intsInInterval).rounded(.up)))
+            width = intsInInterval
+        }
+        return (boxes, width, FFTPlan.nextSmooth(2 * boxes * interpolationPoints))
+    }
+
+    /// Estimated CPU milliseconds of one `repulsive` call for n points spanning `extent` (fitted on this
+    /// machine: a·n·p²/25 + b·m²·log₂m; bench/tsne/README.md), for choosing between FFT and Barnes–Hut.
+    func estimatedCost(count n: Int, extent: Double) -> Double {
+        let m = Double(grid(extent: extent).m), p = Double(interpolationPoints)
+        return 3.3e-4 * Double(n) * p * p / 25 + 9.6e-6 * m * m * log2(m)
+    }
+
     func repulsive(_ y: [Double], kernel: TSNEKernel) -> RepulsiveForces {
         let n = y.count / 2
         let p = interpolationPoints
         var lo = Double.infinity, hi = -Double.infinity
         for v in y { lo = min(lo, v); hi = max(hi, v) }
         if !(hi > lo) { hi = lo + 1e-6 }
-        let boxes: Int, boxWidth: Double
-        if hi - lo <= Double(minIntervals) * intsInInterval {
-            boxes = minIntervals
-            boxWidth = (hi - lo) / Double(boxes) * (1 + 1e-12)
-        } else {
-            boxes = FFTPlan.nextSmooth(Int(((hi - lo) / intsInInterval).rounded(.up)))
-            boxWidth = intsInInterval
-        }
+        let (boxes, boxWidth, m) = grid(extent: hi - lo)
         let g = boxes * p  // interpolation nodes per axis
         let spacing = boxWidth / Double(p)
-        let m = FFTPlan.nextSmooth(2 * g)  // circulant embedding size
         if plan?.n != m { plan = FFTPlan(size: m) }
         let plan = self.plan!
 

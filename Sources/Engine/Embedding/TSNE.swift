@@ -2,10 +2,11 @@ import Foundation
 
 /// How the repulsive (normalisation) half of the t-SNE gradient is computed.
 public enum TSNEGradientMethod: String, Sendable, CaseIterable {
-    /// Barnes–Hut below `TSNE.fftThreshold` (50,000) points, FFT interpolation from there. openTSNE switches at
-    /// 10,000, but at the settings that keep both within 1 % of the exact gradient (BH θ = 0.5 with quadrupoles,
-    /// FFT p = 5) BH takes a third of the FFT's time at 10,000 points, half at 30,000, and the same at 70,000
-    /// (bench/tsne/README.md).
+    /// At each iteration, whichever of Barnes–Hut and FFT interpolation is estimated cheaper for the current
+    /// extent: the FFT's cost grows with the area of the embedding (its grid), BH's with N log N. In practice
+    /// FFT while the embedding is compact (early exaggeration of large N), BH once it has spread out. Both are
+    /// within 1 % of the exact gradient at their default settings, so switching does not change the result's
+    /// quality. (openTSNE switches once, by N, at 10,000.)
     case auto
     case barnesHut
     case fft
@@ -72,7 +73,7 @@ public struct TSNEResult: Sendable {
     public var iterations: Int
     /// True when stopped early by the interruption flag; `embedding` is then the current state.
     public var interrupted: Bool
-    /// The method actually used for the repulsive forces.
+    /// The method used for the repulsive forces (for `.auto`, the one chosen at the last iteration).
     public var method: TSNEGradientMethod
 }
 
@@ -140,11 +141,17 @@ public enum TSNE {
         return (v / Double(n)).squareRoot()
     }
 
-    /// The size from which `.auto` uses FFT interpolation.
-    public static let fftThreshold = 50_000
+    /// The method `.auto` uses for n points spanning `extent` (the wider axis): FFT when its estimated cost
+    /// is below Barnes–Hut's, c·n·log₂n ms with c fitted like `FFTInterpolation.estimatedCost`.
+    static func autoMethod(count n: Int, extent: Double, fft: FFTInterpolation) -> TSNEGradientMethod {
+        let bh = 1.5e-4 * Double(n) * log2(Double(max(n, 2)))
+        return fft.estimatedCost(count: n, extent: extent) < bh ? .fft : .barnesHut
+    }
 
-    static func resolve(_ method: TSNEGradientMethod, count: Int) -> TSNEGradientMethod {
-        method == .auto ? (count < fftThreshold ? .barnesHut : .fft) : method
+    static func extent(_ y: [Double]) -> Double {
+        var lo = Double.infinity, hi = -Double.infinity
+        for v in y { lo = min(lo, v); hi = max(hi, v) }
+        return hi > lo ? hi - lo : 0
     }
 
     /// openTSNE's gradient (factor 4 dropped) of KL(P‖Q) with P scaled by `exaggeration`, and optionally its
@@ -168,12 +175,12 @@ public enum TSNE {
     ) -> (gradient: [Double], kl: Double) {
         let kernel = TSNEKernel(dof: dof)
         let rep: RepulsiveForces
-        switch resolve(method, count: p.count) {
+        let fft = workspace ?? FFTInterpolation(interpolationPoints: interpolationPoints, minIntervals: minIntervals,
+                                                intsInInterval: intsInInterval)
+        let resolved = method == .auto ? autoMethod(count: p.count, extent: extent(y), fft: fft) : method
+        switch resolved {
         case .barnesHut: rep = QuadTree(y).repulsive(theta: theta, kernel: kernel)
-        case .fft:
-            let fft = workspace ?? FFTInterpolation(interpolationPoints: interpolationPoints, minIntervals: minIntervals,
-                                                    intsInInterval: intsInInterval)
-            rep = fft.repulsive(y, kernel: kernel)
+        case .fft: rep = fft.repulsive(y, kernel: kernel)
         default: rep = TSNEGradient.exactRepulsive(y, kernel: kernel)
         }
         let z = rep.z + Double.ulpOfOne
@@ -202,11 +209,10 @@ public enum TSNE {
         var y = initial
         var update = [Double](repeating: 0, count: 2 * n)
         var gains = [Double](repeating: 1, count: 2 * n)
-        let method = resolve(options.method, count: n)
+        var method = options.method
         let total = options.earlyExaggerationIterations + options.iterations
-        let workspace = method == .fft
-            ? FFTInterpolation(interpolationPoints: options.interpolationPoints, minIntervals: options.minIntervals,
-                               intsInInterval: options.intsInInterval) : nil
+        let workspace = FFTInterpolation(interpolationPoints: options.interpolationPoints,
+                                         minIntervals: options.minIntervals, intsInInterval: options.intsInInterval)
         var kl = Double.nan
         var done = 0
         var interrupted = false
@@ -219,6 +225,7 @@ public enum TSNE {
             let report = progress != nil
                 && ((iteration + 1) % max(1, options.progressInterval) == 0 || iteration + 1 == total)
             let evaluate = report || iteration + 1 == total
+            if options.method == .auto { method = autoMethod(count: n, extent: extent(y), fft: workspace) }
             var (g, estimate) = gradient(
                 affinities: p, embedding: y, method: method, exaggeration: exaggeration, dof: options.dof,
                 theta: options.theta, evaluateKL: evaluate, interpolationPoints: options.interpolationPoints,
