@@ -1,5 +1,5 @@
 import Foundation
-import EmbeddingCore
+@testable import EmbeddingCore
 
 func loadFashion(_ count: Int) throws -> ([Float], [Int]) {
     let parts = count == 10_000 ? ["t10k"] : ["train", "t10k"]
@@ -91,4 +91,71 @@ if mode == "lap" {
     let ge = try time("grid exact 2025 -> 45x45") { try GridLayout.assign(points: small, cols: 45) }
     let gs = try time("grid split 2025 -> 45x45") { try GridLayout.assign(points: small, cols: 45, exact: false) }
     print("grid 2025: exact \(ge.cost) split \(gs.cost) (x\(gs.cost / ge.cost)) split lower bound \(gs.lowerBound)")
+}
+if mode == "gradient" {
+    // Gradient accuracy on the realistic N = 2,000 states of Tests/EngineTests/Fixtures/embedding_gradient2000.json
+    // (openTSNE's errors on the same states: bench/tsne/gradient_error.py). Extra args: theta, interpolation points, ints per interval.
+    let theta = Double(args.count > 2 ? args[2] : "0.5")!
+    let points = Int(args.count > 3 ? args[3] : "5")!
+    let ints = Double(args.count > 4 ? args[4] : "1")!
+    let root = ProcessInfo.processInfo.environment["FOVEA_ROOT"] ?? "."
+    let data = try Data(contentsOf: URL(fileURLWithPath: root + "/Tests/EngineTests/Fixtures/embedding_gradient2000.json"))
+    let ref = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+    let (pixels, _) = try loadFashion(10_000)
+    let x = try PCA.fit(Array(pixels[0..<(2000 * 784)]), rows: 2000, cols: 784, dimensions: 50).projected
+    let p = PerplexityAffinities.compute(neighbors: try NearestNeighbors.exact(x, rows: 2000, cols: 50, k: 90), perplexity: 30)
+    let empty = SparseAffinities(count: 2000, rowStart: [Int](repeating: 0, count: 2001), columns: [], values: [])
+    func norm(_ a: [Double], _ b: [Double]) -> Double {
+        var s = 0.0; for t in 0..<a.count { s += (a[t] - b[t]) * (a[t] - b[t]) }; return s.squareRoot()
+    }
+    let zero = [Double](repeating: 0, count: 4000)
+    for state in ["after_early_exaggeration", "converged"] {
+        let y = ref[state] as! [Double]
+        let exact = TSNE.gradient(affinities: p, embedding: y, method: .exact).gradient
+        let exactRep = TSNE.gradient(affinities: empty, embedding: y, method: .exact).gradient
+        for m in [TSNEGradientMethod.barnesHut, .fft] {
+            let s = Date()
+            let g = TSNE.gradient(affinities: p, embedding: y, method: m, theta: theta, interpolationPoints: points, intsInInterval: ints).gradient
+            let t = Date().timeIntervalSince(s)
+            print(String(format: "%@ %@: full %.5f  repulsive %.5f  (%.1f ms)", state, m.rawValue,
+                         norm(g, exact) / norm(exact, zero), norm(g, exact) / norm(exactRep, zero), 1000 * t))
+        }
+    }
+}
+if mode == "fft" {
+    // One 2-D complex FFT (forward, transposed output) of M×M, M from the args (default 648), CPU time per call.
+    let m = Int(args.count > 2 ? args[2] : "648")!
+    let plan = FFTPlan(size: m)
+    let re = UnsafeMutablePointer<Double>.allocate(capacity: m * m), im = UnsafeMutablePointer<Double>.allocate(capacity: m * m)
+    for t in 0..<(m * m) { re[t] = Double(t % 7); im[t] = Double(t % 5) }
+    FFT2D.forwardTransposed(re, im, plan: plan)
+    time("FFT2D \(m)x\(m) x10") { for _ in 0..<10 { FFT2D.forwardTransposed(re, im, plan: plan) } }
+}
+if mode == "fftcheck" {
+    // Max error of FFTPlan against a naive DFT for mixed radices.
+    for n in [2, 3, 4, 5, 6, 9, 12, 15, 25, 30, 45, 60, 100, 120, 648] {
+        let plan = FFTPlan(size: n)
+        var re = (0..<n).map { Double(($0 * 7919) % 13) - 6 }, im = (0..<n).map { Double(($0 * 104729) % 11) - 5 }
+        var dr = [Double](repeating: 0, count: n), di = dr
+        for k in 0..<n { for t in 0..<n {
+            let a = -2 * Double.pi * Double((k * t) % n) / Double(n)
+            dr[k] += re[t] * cos(a) - im[t] * sin(a); di[k] += re[t] * sin(a) + im[t] * cos(a) } }
+        let work = UnsafeMutablePointer<Double>.allocate(capacity: 2 * n)
+        re.withUnsafeMutableBufferPointer { r in im.withUnsafeMutableBufferPointer { i in plan.forward(r.baseAddress!, i.baseAddress!, work: work) } }
+        var err = 0.0
+        for k in 0..<n { err = max(err, abs(re[k] - dr[k]), abs(im[k] - di[k])) }
+        print("fft \(n): max error \(err)")
+    }
+}
+if mode == "bhsplit" {
+    // Barnes–Hut cost split on the converged N = 2,000 fixture state tiled 5× (10,000 points): tree build vs traversal.
+    let root = ProcessInfo.processInfo.environment["FOVEA_ROOT"] ?? "."
+    let data = try Data(contentsOf: URL(fileURLWithPath: root + "/Tests/EngineTests/Fixtures/embedding_gradient2000.json"))
+    let ref = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+    let base = ref["converged"] as! [Double]
+    var y = [Double]()
+    for t in 0..<5 { for i in 0..<2000 { y.append(base[2 * i] + Double(t) * 0.013); y.append(base[2 * i + 1] - Double(t) * 0.011) } }
+    let kernel = TSNEKernel(dof: 1)
+    let trees = time("quad tree build x20") { (0..<20).map { _ in QuadTree(y) } }
+    time("BH traversal x20") { for t in trees { _ = t.repulsive(theta: 0.5, kernel: kernel) } }
 }

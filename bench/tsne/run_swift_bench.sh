@@ -7,12 +7,16 @@
 #   sh bench/tsne/run_swift_bench.sh profile 10000 80      (one gradient evaluation, BH vs FFT, spread ±80)
 set -e
 root=$(cd "$(dirname "$0")/../.." && pwd)
-pkg=/tmp/embbench
+pkg=${EMBBENCH_DIR:-/tmp/embbench}
 mkdir -p $pkg/Sources/Bench $pkg/Sources/EmbeddingCore
 cp -r "$root/Sources/COpenBLAS" "$root/Sources/CZlib" $pkg/Sources/
-for f in "$root"/Sources/Engine/Embedding/*.swift "$root/Sources/Engine/Interruption.swift" "$root"/Sources/Engine/Data/*.swift; do
+rm -f $pkg/Sources/EmbeddingCore/*.swift
+for f in "$root"/Sources/Engine/Embedding/*.swift "$root/Sources/Engine/Interruption.swift" "$root/Sources/Engine/BLAS/BLAS.swift" \
+         "$root"/Sources/Engine/Data/IDX.swift "$root"/Sources/Engine/Data/Zlib.swift "$root"/Sources/Engine/Data/DataError.swift "$root"/Sources/Engine/Data/FileBytes.swift; do
     ln -sf "$f" $pkg/Sources/EmbeddingCore/
 done
+# The engine's SeededGenerator without its Tensor extension (the bench links no Tensor).
+sed '/^\/\/\/ How `Tensor.random`/,$d' "$root/Sources/Engine/Tensor/SeededGenerator.swift" > $pkg/Sources/EmbeddingCore/SeededGenerator.swift
 cp "$root/bench/tsne/bench_main.swift" $pkg/Sources/Bench/main.swift
 cp "$root/bench/tsne/bench_Package.swift" $pkg/Package.swift
 (cd $pkg && swift build -c release)

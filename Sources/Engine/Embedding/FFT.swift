@@ -94,6 +94,51 @@ final class FFTPlan: @unchecked Sendable {
                                 yr[o + 3 * s] = tr * w[6] - ti * w[7]; yi[o + 3 * s] = tr * w[7] + ti * w[6]
                             }
                         }
+                    case 3:
+                        let c = 0.866_025_403_784_438_6  // sin(2π/3)
+                        for p in 0..<m {
+                            let w = twp.baseAddress! + 6 * p
+                            for q in 0..<s {
+                                let i0 = q + s * p, st = s * m
+                                let a0 = xr[i0], a1 = xr[i0 + st], a2 = xr[i0 + 2 * st]
+                                let b0 = xi[i0], b1 = xi[i0 + st], b2 = xi[i0 + 2 * st]
+                                let tr = a1 + a2, ti = b1 + b2, dr = c * (a1 - a2), di = c * (b1 - b2)
+                                let mr = a0 - 0.5 * tr, mi = b0 - 0.5 * ti
+                                let o = q + s * 3 * p
+                                yr[o] = a0 + tr; yi[o] = b0 + ti
+                                var ur = mr + di, ui = mi - dr
+                                yr[o + s] = ur * w[2] - ui * w[3]; yi[o + s] = ur * w[3] + ui * w[2]
+                                ur = mr - di; ui = mi + dr
+                                yr[o + 2 * s] = ur * w[4] - ui * w[5]; yi[o + 2 * s] = ur * w[5] + ui * w[4]
+                            }
+                        }
+                    case 5:
+                        let c1 = 0.309_016_994_374_947_45, c2 = -0.809_016_994_374_947_5  // cos(2π/5), cos(4π/5)
+                        let s1 = 0.951_056_516_295_153_5, s2 = 0.587_785_252_292_473_1  // sin(2π/5), sin(4π/5)
+                        for p in 0..<m {
+                            let w = twp.baseAddress! + 10 * p
+                            for q in 0..<s {
+                                let i0 = q + s * p, st = s * m
+                                let a0 = xr[i0], a1 = xr[i0 + st], a2 = xr[i0 + 2 * st], a3 = xr[i0 + 3 * st], a4 = xr[i0 + 4 * st]
+                                let b0 = xi[i0], b1 = xi[i0 + st], b2 = xi[i0 + 2 * st], b3 = xi[i0 + 3 * st], b4 = xi[i0 + 4 * st]
+                                let t1r = a1 + a4, t1i = b1 + b4, t2r = a2 + a3, t2i = b2 + b3
+                                let t3r = a1 - a4, t3i = b1 - b4, t4r = a2 - a3, t4i = b2 - b3
+                                let m1r = a0 + c1 * t1r + c2 * t2r, m1i = b0 + c1 * t1i + c2 * t2i
+                                let m2r = a0 + c2 * t1r + c1 * t2r, m2i = b0 + c2 * t1i + c1 * t2i
+                                let n1r = s1 * t3r + s2 * t4r, n1i = s1 * t3i + s2 * t4i  // y1 = m1 − i·n1, y4 = m1 + i·n1
+                                let n2r = s2 * t3r - s1 * t4r, n2i = s2 * t3i - s1 * t4i  // y2 = m2 − i·n2, y3 = m2 + i·n2
+                                let o = q + s * 5 * p
+                                yr[o] = a0 + t1r + t2r; yi[o] = b0 + t1i + t2i
+                                var ur = m1r + n1i, ui = m1i - n1r
+                                yr[o + s] = ur * w[2] - ui * w[3]; yi[o + s] = ur * w[3] + ui * w[2]
+                                ur = m2r + n2i; ui = m2i - n2r
+                                yr[o + 2 * s] = ur * w[4] - ui * w[5]; yi[o + 2 * s] = ur * w[5] + ui * w[4]
+                                ur = m2r - n2i; ui = m2i + n2r
+                                yr[o + 3 * s] = ur * w[6] - ui * w[7]; yi[o + 3 * s] = ur * w[7] + ui * w[6]
+                                ur = m1r - n1i; ui = m1i + n1r
+                                yr[o + 4 * s] = ur * w[8] - ui * w[9]; yi[o + 4 * s] = ur * w[9] + ui * w[8]
+                            }
+                        }
                     case 2:
                         for p in 0..<m {
                             let wr = twp[4 * p + 2], wi = twp[4 * p + 3]
@@ -138,34 +183,34 @@ final class FFTPlan: @unchecked Sendable {
     }
 }
 
-/// 2-D FFT of an M×M complex array (row-major), rows in parallel. Inputs that are zero outside their first
+/// 2-D FFT of an M×M complex array (row-major), rows on `threads` threads. Inputs that are zero outside their first
 /// `rows` rows skip those rows' transforms; inverse transforms can likewise produce only the first `rows` rows.
 enum FFT2D {
     /// Forward transform; the result is stored TRANSPOSED (Fᵀ), which is fine for pointwise products with
     /// another array transformed the same way and undone by `inverseFromTransposed`.
     static func forwardTransposed(_ re: UnsafeMutablePointer<Double>, _ im: UnsafeMutablePointer<Double>,
-                                  plan: FFTPlan, nonzeroRows: Int? = nil) {
-        rows(re, im, plan: plan, conjugate: false, count: nonzeroRows ?? plan.n)
+                                  plan: FFTPlan, nonzeroRows: Int? = nil, threads: Int = 2) {
+        rows(re, im, plan: plan, conjugate: false, count: nonzeroRows ?? plan.n, threads: threads)
         transpose(re, plan.n); transpose(im, plan.n)
-        rows(re, im, plan: plan, conjugate: false, count: plan.n)
+        rows(re, im, plan: plan, conjugate: false, count: plan.n, threads: threads)
     }
 
     /// Inverse of `forwardTransposed` (scaled by 1/M²); only the first `neededRows` rows are valid.
     static func inverseFromTransposed(_ re: UnsafeMutablePointer<Double>, _ im: UnsafeMutablePointer<Double>,
-                                      plan: FFTPlan, neededRows: Int? = nil) {
+                                      plan: FFTPlan, neededRows: Int? = nil, threads: Int = 2) {
         let needed = neededRows ?? plan.n
-        rows(re, im, plan: plan, conjugate: true, count: plan.n)
+        rows(re, im, plan: plan, conjugate: true, count: plan.n, threads: threads)
         transpose(re, plan.n); transpose(im, plan.n)
-        rows(re, im, plan: plan, conjugate: true, count: needed)
+        rows(re, im, plan: plan, conjugate: true, count: needed, threads: threads)
         let scale = 1 / Double(plan.n * plan.n)
         for t in 0..<(needed * plan.n) { re[t] *= scale; im[t] *= scale }
     }
 
     /// FFT of rows 0..<count; `conjugate` computes the unscaled inverse via conj(F(conj x)).
     private static func rows(_ re: UnsafeMutablePointer<Double>, _ im: UnsafeMutablePointer<Double>,
-                             plan: FFTPlan, conjugate: Bool, count: Int) {
+                             plan: FFTPlan, conjugate: Bool, count: Int, threads: Int) {
         let m = plan.n
-        EmbeddingParallel.forEachChunk(count: count, chunks: 2) { range in
+        EmbeddingParallel.forEachChunk(count: count, chunks: threads) { range in
             let work = UnsafeMutablePointer<Double>.allocate(capacity: 2 * m)
             defer { work.deallocate() }
             for r in range {

@@ -25,24 +25,42 @@ public enum LinearAssignment {
         return (a, total)
     }
 
-    /// The JV algorithm on a square dim×dim matrix; returns rowsol (column of each row).
+    /// The JV algorithm on a square dim×dim row-major matrix; returns rowsol (column of each row).
+    /// Every pass reads the cost matrix row by row (the column reduction too), and the working arrays are raw
+    /// buffers: this is the hot loop of `tsne_grid`.
     static func lapjv(_ c: UnsafePointer<Double>, _ dim: Int) -> [Int] {
-        var rowsol = [Int](repeating: -1, count: dim)
-        var colsol = [Int](repeating: -1, count: dim)
-        var v = [Double](repeating: 0, count: dim)
-        var free = [Int](repeating: 0, count: dim)
-        var matches = [Int](repeating: 0, count: dim)
-        var d = [Double](repeating: 0, count: dim)
-        var pred = [Int](repeating: 0, count: dim)
-        var collist = [Int](repeating: 0, count: dim)
+        var rowsolArray = [Int](repeating: -1, count: dim)
+        rowsolArray.withUnsafeMutableBufferPointer { rowsolBuffer in
+            let rowsol = rowsolBuffer.baseAddress!
+            let ints = UnsafeMutablePointer<Int>.allocate(capacity: 5 * dim)
+            let doubles = UnsafeMutablePointer<Double>.allocate(capacity: 2 * dim)
+            defer { ints.deallocate(); doubles.deallocate() }
+            let colsol = ints, free = ints + dim, matches = ints + 2 * dim, pred = ints + 3 * dim, collist = ints + 4 * dim
+            let v = doubles, d = doubles + dim
+            colsol.initialize(repeating: -1, count: dim)
+            matches.initialize(repeating: 0, count: dim)
+            solve(c, dim, rowsol: rowsol, colsol: colsol, v: v, free: free, matches: matches, d: d, pred: pred,
+                  collist: collist)
+        }
+        return rowsolArray
+    }
 
-        // Column reduction.
+    private static func solve(
+        _ c: UnsafePointer<Double>, _ dim: Int, rowsol: UnsafeMutablePointer<Int>, colsol: UnsafeMutablePointer<Int>,
+        v: UnsafeMutablePointer<Double>, free: UnsafeMutablePointer<Int>, matches: UnsafeMutablePointer<Int>,
+        d: UnsafeMutablePointer<Double>, pred: UnsafeMutablePointer<Int>, collist: UnsafeMutablePointer<Int>
+    ) {
+        // Column reduction: v[j] = min_i c[i, j] (first minimising row), found row by row.
+        let imin = pred  // scratch until the augmentation phase
+        for j in 0..<dim { v[j] = c[j]; imin[j] = 0 }
+        for i in 1..<max(1, dim) {
+            let row = c + i * dim
+            for j in 0..<dim where row[j] < v[j] { v[j] = row[j]; imin[j] = i }
+        }
         for j in stride(from: dim - 1, through: 0, by: -1) {
-            var minv = c[j], imin = 0
-            for i in 1..<dim where c[i * dim + j] < minv { minv = c[i * dim + j]; imin = i }
-            v[j] = minv
-            matches[imin] += 1
-            if matches[imin] == 1 { rowsol[imin] = j; colsol[j] = imin } else { colsol[j] = -1 }
+            let i = imin[j]
+            matches[i] += 1
+            if matches[i] == 1 { rowsol[i] = j; colsol[j] = i } else { colsol[j] = -1 }
         }
         // Reduction transfer.
         var numfree = 0
@@ -50,14 +68,17 @@ public enum LinearAssignment {
             if matches[i] == 0 {
                 free[numfree] = i; numfree += 1
             } else if matches[i] == 1 {
-                let j1 = rowsol[i]
+                let j1 = rowsol[i], row = c + i * dim
                 var minv = Double.infinity
-                for j in 0..<dim where j != j1 { minv = min(minv, c[i * dim + j] - v[j]) }
+                for j in 0..<dim where j != j1 { minv = min(minv, row[j] - v[j]) }
                 if minv.isFinite { v[j1] -= minv }
             }
         }
-        // Augmenting row reduction (two rounds; a step cap guards against float-induced cycling).
-        var budget = 100 * dim + 1000
+        // Augmenting row reduction: two rounds, capped at dim + 1000 steps. On grid costs (squared distances to
+        // cells: many near-ties) uncapped rounds cycle through long displacement chains; measured on the 1,024 and
+        // 2,025 grids, 100·dim steps cost 50 ms and left 23 free rows, dim steps cost 2 ms and left ~120, whose
+        // shortest augmenting paths took 17 ms: the cap trades the two phases well (bench/tsne/README.md).
+        var budget = dim + 1000
         for _ in 0..<2 {
             var k = 0
             let prvnumfree = numfree
@@ -66,10 +87,11 @@ public enum LinearAssignment {
                 let i = free[k]; k += 1
                 if budget <= 0 { free[numfree] = i; numfree += 1; continue }
                 budget -= 1
-                var umin = c[i * dim] - v[0], j1 = 0, j2 = 0
+                let row = c + i * dim
+                var umin = row[0] - v[0], j1 = 0, j2 = 0
                 var usubmin = Double.infinity
                 for j in 1..<dim {
-                    let h = c[i * dim + j] - v[j]
+                    let h = row[j] - v[j]
                     if h < usubmin {
                         if h >= umin { usubmin = h; j2 = j } else { usubmin = umin; umin = h; j2 = j1; j1 = j }
                     }
@@ -90,7 +112,8 @@ public enum LinearAssignment {
         // Augment each remaining free row along a shortest path.
         for f in 0..<numfree {
             let freerow = free[f]
-            for j in 0..<dim { d[j] = c[freerow * dim + j] - v[j]; pred[j] = freerow; collist[j] = j }
+            let frow = c + freerow * dim
+            for j in 0..<dim { d[j] = frow[j] - v[j]; pred[j] = freerow; collist[j] = j }
             var low = 0, up = 0, last = 0, endofpath = -1
             var minv = 0.0
             var found = false
@@ -109,11 +132,11 @@ public enum LinearAssignment {
                 }
                 if !found {
                     let j1 = collist[low]; low += 1
-                    let i = colsol[j1]
-                    let h = c[i * dim + j1] - v[j1] - minv
+                    let i = colsol[j1], row = c + i * dim
+                    let h = row[j1] - v[j1] - minv
                     for k in up..<dim {
                         let j = collist[k]
-                        let v2 = c[i * dim + j] - v[j] - h
+                        let v2 = row[j] - v[j] - h
                         if v2 < d[j] {
                             pred[j] = i
                             if v2 == minv {
@@ -137,6 +160,5 @@ public enum LinearAssignment {
                 rowsol[i] = j1
             } while i != freerow
         }
-        return rowsol
     }
 }

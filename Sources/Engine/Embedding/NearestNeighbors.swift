@@ -59,9 +59,10 @@ public enum NearestNeighbors {
                                 let qn = min(queryBlock, queryRows - q0)
                                 for r0 in stride(from: 0, to: referenceRows, by: referenceTile) {
                                     let rn = min(referenceTile, referenceRows - r0)
-                                    EmbeddingLinearAlgebra.gemmABt(
-                                        qp.baseAddress! + q0 * cols, rp.baseAddress! + r0 * cols, dpp,
-                                        m: qn, n: rn, k: cols, alpha: -2)
+                                    BLAS.sgemm(
+                                        transB: true, m: qn, n: rn, k: cols, alpha: -2,
+                                        a: qp.baseAddress! + q0 * cols, lda: cols,
+                                        b: rp.baseAddress! + r0 * cols, ldb: cols, c: dpp, ldc: rn)
                                     EmbeddingParallel.forEachChunk(count: qn) { range in
                                         for qi in range {
                                             let q = q0 + qi

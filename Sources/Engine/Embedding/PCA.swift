@@ -27,7 +27,7 @@ public enum PCAError: Error, Equatable, Sendable {
 public enum PCA {
     /// - Parameters: x row-major rows×cols; dimensions k with 1 ≤ k ≤ cols; whiten divides each projection by
     ///   its standard deviation (unit variance components).
-    /// - Throws: `PCAError` on inconsistent shapes; `EmbeddingLinearAlgebraError` if LAPACK fails.
+    /// - Throws: `PCAError` on inconsistent shapes; `LAPACKError` if LAPACK fails.
     public static func fit(
         _ x: [Float], rows: Int, cols: Int, dimensions k: Int, whiten: Bool = false
     ) throws -> PCAResult {
@@ -61,13 +61,12 @@ public enum PCA {
         var cov = [Float](repeating: 0, count: cols * cols)
         centred.withUnsafeBufferPointer { cp in
             cov.withUnsafeMutableBufferPointer { cv in
-                EmbeddingLinearAlgebra.gramUpper(cp.baseAddress!, cv.baseAddress!, n: rows, d: cols,
-                                                 alpha: 1 / Float(rows - 1))
+                BLAS.gramUpper(cp.baseAddress!, n: rows, d: cols, alpha: 1 / Float(rows - 1), c: cv.baseAddress!)
             }
         }
         var total: Double = 0
         for c in 0..<cols { total += Double(cov[c * cols + c]) }
-        let (values, vectors) = try EmbeddingLinearAlgebra.symmetricEigen(cov, d: cols)
+        let (values, vectors) = try BLAS.symmetricEigen(cov, d: cols)
 
         var components = [Float](repeating: 0, count: k * cols)
         var variance = [Float](repeating: 0, count: k)
@@ -83,8 +82,8 @@ public enum PCA {
         centred.withUnsafeBufferPointer { cp in
             components.withUnsafeBufferPointer { vp in
                 projected.withUnsafeMutableBufferPointer { pp in
-                    EmbeddingLinearAlgebra.gemmABt(cp.baseAddress!, vp.baseAddress!, pp.baseAddress!,
-                                                   m: rows, n: k, k: cols)
+                    BLAS.sgemm(transB: true, m: rows, n: k, k: cols, a: cp.baseAddress!, lda: cols,
+                               b: vp.baseAddress!, ldb: cols, c: pp.baseAddress!, ldc: k)
                 }
             }
         }

@@ -4,9 +4,17 @@ import Foundation
 /// w(d²) = (1 + d²/α)^(−α) (Student-t, α = 1 the usual Cauchy), and u(d²) = (1 + d²/α)^(−1), so that
 /// ∂w/∂y_i = −2 w·u·(y_i − y_j). All gradients here follow openTSNE: the factor 4 of the textbook gradient is
 /// dropped (the learning rate absorbs it): g_i = Σ_j p_ij u_ij (y_i − y_j) − Σ_j w_ij u_ij (y_i − y_j) / Z.
+///
+/// With s = d², w = φ(s) and wu = ψ(s): φ′ = −wu, φ″ = a·wu·u, ψ′ = −a·wu·u, ψ″ = b·wu·u², where
+/// a = (α+1)/α and b = (α+1)(α+2)/α² (the Barnes–Hut quadrupole terms use them).
 struct TSNEKernel: Sendable {
     let dof: Double
-    init(dof: Double) { self.dof = dof > 0 ? dof : 1e-8 }
+    let a: Double, b: Double
+    init(dof: Double) {
+        self.dof = dof > 0 ? dof : 1e-8
+        a = (self.dof + 1) / self.dof
+        b = (self.dof + 1) * (self.dof + 2) / (self.dof * self.dof)
+    }
 
     @inline(__always) func u(_ d2: Double) -> Double { 1 / (1 + d2 / dof) }
     @inline(__always) func w(_ d2: Double) -> Double { dof == 1 ? 1 / (1 + d2) : pow(1 + d2 / dof, -dof) }
