@@ -56,7 +56,7 @@ public enum EmbeddingVerbs {
             labelsParameter,
         ],
         returns: "Result",
-        doc: "Exact 3·perplexity nearest neighbours, perplexity-calibrated affinities, gradients by Barnes–Hut (or FFT interpolation from 10,000 points). The scatter and the KL divergence update live; an interrupt keeps the current embedding in `_`. `.values` is N×2, `.kl` openTSNE's KL estimate.",
+        doc: "Exact 3·perplexity nearest neighbours, perplexity-calibrated affinities, gradients by Barnes–Hut or FFT interpolation, whichever is cheaper for the current spread of the embedding (both within 1 % of the exact gradient). The scatter and the KL divergence update live; an interrupt keeps the current embedding in `_`. `.values` is N×2, `.kl` openTSNE's KL estimate.",
         example: "emb = tsne(feats, labels=data, seed=0)"
     ) { args, context in
         let input = try EmbeddingInput.make(args)
