@@ -70,6 +70,14 @@ ensure_venv() {
     cp "$requirements" "$stamp"
 }
 
+# swiftpm ARGS...: `swift ARGS...` with the environment every script gives it. SwiftPM recompiles everything
+# when the environment differs from the previous build's (even OLDPWD), so the variables that shells and these
+# scripts change are left out: ./scripts/test, ./scripts/package and ./scripts/run then share one build.
+swiftpm() {
+    env -u OLDPWD -u SHLVL -u _ -u JUPYTER_PREFER_ENV_PATH -u JUPYTER_PATH -u FOVEA_CI_LOGS -u VIRTUAL_ENV \
+        swift "$@"
+}
+
 # build_kernel CONFIG: builds the kernel binary (debug or release) and sets KERNEL_BIN to its path.
 # Release links the Swift runtime statically (what the tarball ships), so ./scripts/run, the notebook tests and
 # ./scripts/package all share one release build.
@@ -78,7 +86,7 @@ build_kernel() {
     local flags=()
     [ "$config" = release ] && flags=(--static-swift-stdlib)
     step "swift build -c $config ${flags[*]} --product fovea-kernel"
-    swift build -c "$config" "${flags[@]}" --product fovea-kernel
+    swiftpm build -c "$config" "${flags[@]}" --product fovea-kernel
     KERNEL_BIN="$REPO/.build/$config/fovea-kernel"
     [ -x "$KERNEL_BIN" ] || die "build produced no $KERNEL_BIN"
 }

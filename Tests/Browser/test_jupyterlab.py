@@ -84,15 +84,21 @@ def test_saliency_cell_in_jupyterlab_shows_an_image(lab, browser):
         card.click()
         editor = wait.until(EC.element_to_be_clickable(
             (By.CSS_SELECTOR, ".jp-NotebookPanel .jp-Cell.jp-CodeCell .cm-content")))
-        # The kernel indicator of the new notebook names Fovea, and the kernel gets to idle.
+        # The kernel indicator of the new notebook names Fovea, and the kernel gets to idle: Shift+Enter before
+        # the session is connected moves to the next cell without running anything (seen on a loaded machine).
         wait.until(EC.text_to_be_present_in_element(
             (By.CSS_SELECTOR, ".jp-NotebookPanel-toolbar .jp-KernelName"), "Fovea"))
+        wait.until(EC.presence_of_element_located(
+            (By.CSS_SELECTOR, '.jp-NotebookPanel-toolbar .jp-Notebook-ExecutionIndicator[data-status="idle"]')))
         editor.click()
         editor.send_keys(CELL)
         wait.until(lambda d: CELL in d.find_element(By.CSS_SELECTOR, ".jp-NotebookPanel .cm-content").text)
         editor.send_keys(Keys.SHIFT, Keys.ENTER)
 
         first_cell = ".jp-NotebookPanel .jp-Cell.jp-CodeCell:first-of-type"
+        # The cell was sent to the kernel: its prompt shows [*] (running) or its execution count.
+        WebDriverWait(browser, 60).until(lambda d: d.find_element(
+            By.CSS_SELECTOR, f"{first_cell} .jp-InputArea-prompt").text.strip() not in ("", "[ ]:"))
         image = WebDriverWait(browser, OUTPUT_TIMEOUT).until(EC.visibility_of_element_located(
             (By.CSS_SELECTOR, f"{first_cell} .jp-OutputArea-output img")))
         # The picture decoded to a real size, and the cell shows no error.
