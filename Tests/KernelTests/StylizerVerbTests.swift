@@ -72,7 +72,7 @@ import Testing
 
     @Test func styleTransferTakesLBFGS() throws {
         let (s, _) = session()
-        let (outcome, _) = s.run("""
+        let (outcome, sink) = s.run("""
             r = style_transfer(net, image("sample:chelsea", size=24), gravel, size=24, steps=8, optimizer="lbfgs", seed=0)
             [r.initial_loss, r.loss, r.steps]
             """)
@@ -81,6 +81,12 @@ import Testing
         let initial = try #require(result.extras.first { $0.0 == "initial_loss" }?.1.number)
         let final = try #require(result.extras.first { $0.0 == "loss" }?.1.number)
         #expect(final < initial, "L-BFGS lowered the loss \(initial) → \(final)")
+        // Progress counts loss evaluations, at most PyTorch's max_eval = 8·5/4 with the line search.
+        let lines = sink.events.compactMap { event -> String? in
+            if case .display(let bundle, _, _) = event, case .string(let text)? = bundle.data["text/plain"] { return text }
+            return nil
+        }
+        #expect(lines.last?.hasPrefix("style transfer: ") == true && lines.last?.contains("/10 [") == true, "\(lines)")
         let wrong = s.run("style_transfer(net, gravel, gravel, optimizer=\"sgd\")").0.error
         #expect(wrong?.evalue.contains("lbfgs") == true)
     }

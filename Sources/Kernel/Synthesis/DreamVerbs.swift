@@ -86,13 +86,14 @@ enum DreamVerbs {
             return .object(ExperimentResult(verb: "invert", figure: figure, values: values,
                                             extras: [("loss", .list(losses))], args: args, seed: seed))
         }
-        let progress = context.progress("inverting \(layers.joined(separator: ", "))", total: settings.steps * layers.count, maxRate: Synthesis.displayRate)
+        let perLayer = Synthesis.progressTotal(settings)
+        let progress = context.progress("inverting \(layers.joined(separator: ", "))", total: perLayer * layers.count, maxRate: Synthesis.displayRate)
         for (k, layer) in layers.enumerated() {
             settings.contentLayer = layer
             let targets = try net.synthesisTargets(content: target, contentLayer: layer, styles: [], styleLayers: [],
                                                    interruption: context.interruption)
             let start = try net.synthesisStart(.random, content: target, style: nil, shape: target.shape, seed: seed &+ UInt64(k))
-            let offset = k * settings.steps
+            let offset = k * perLayer
             let state = try net.styleTransfer(from: start, targets: targets, settings: settings, interruption: context.interruption, progress: { p in
                 progress.step(offset + p.step, status: "\(layer) " + Synthesis.status(p.values),
                               picture: p.image.map { .object(ImageValue(Synthesis.picture($0, net))) })

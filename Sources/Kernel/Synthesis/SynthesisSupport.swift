@@ -118,11 +118,18 @@ enum Synthesis {
         s.learningRate = Float(try args.optionalDouble("lr") ?? (s.optimizer == .lbfgs ? 1 : 3))
     }
 
+    /// What the progress line counts to: steps, or for L-BFGS with a line search the most loss evaluations
+    /// it may make (PyTorch's `max_eval`, 5/4 of the iterations), since progress is reported per evaluation.
+    static func progressTotal(_ settings: StyleTransferSettings) -> Int {
+        guard settings.optimizer == .lbfgs, settings.lineSearch != .none else { return settings.steps }
+        return LBFGS(maxIterations: settings.steps).maxEvaluations
+    }
+
     /// Runs the optimisation with live display and interrupt handling; `finish` makes the result value.
     static func run(_ net: Model, start: Tensor, targets: SynthesisTargets, settings: StyleTransferSettings,
                     label: String, context: VerbContext, progress existing: Progress? = nil,
                     partial finish: @escaping (SynthesisResult) -> Value) throws -> SynthesisResult {
-        let progress = existing ?? context.progress(label, total: settings.steps, maxRate: displayRate)
+        let progress = existing ?? context.progress(label, total: progressTotal(settings), maxRate: displayRate)
         return try net.styleTransfer(from: start, targets: targets, settings: settings, interruption: context.interruption,
                                      progress: handler(progress, net), partial: { context.partial = finish($0) })
     }

@@ -107,10 +107,12 @@ upsamplings with convolutions and a final 9×9 convolution, with instance normal
 
 `stylizer(net, style, data)` trains it on random crops of the pictures in `data` (`"samples"` = seven of the
 sample photographs, or a folder, a list of images, a dataset). Johnson trained widths 32/64/128 with 5 residual
-blocks for 40 000 steps of 4 COCO images at 256 px on a GPU; the defaults here (widths 16/32/64, 3 blocks, 200
-steps of 2 crops at 128 px, and a network that starts as the identity) fit a notebook cell on two CPU cores.
-The live output shows the current stylised training crop."""),
-    ("code", """fast = stylizer(net, image("sample:gravel", size=128), "samples")
+blocks for 40 000 steps of 4 COCO images at 256 px on a GPU; the defaults here (widths 16/32/64, 3 blocks, 150
+steps of one 96-px crop, and a network that starts as the identity) fit a notebook cell on two CPU cores. So
+few steps through random filters change colours and fine texture rather than repaint the picture; with an
+imported SqueezeNet as `net` and more `steps` the effect grows. The live output shows the current stylised
+training crop."""),
+    ("code", """fast = stylizer(net, image("sample:ihc", size=96), "samples")
 fast"""),
     ("md", "The cat and the other motorcycle picture were not among the training pictures:"),
     ("code", """unseen = [image("sample:chelsea", size=160), image("sample:motorcycle_right", size=160)]
