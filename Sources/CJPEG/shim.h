@@ -30,8 +30,8 @@ static void cjpeg_emit_message(j_common_ptr cinfo, int msg_level) {
 
 /* Decodes a JPEG held in memory into 8-bit samples: 1 channel for grayscale files, 3 (RGB) otherwise.
    On success returns 0 and *out is a malloc'ed buffer of height*width*channels bytes (free with cjpeg_free).
-   On failure returns 1, *out is NULL and message holds the reason; returns 2 (before allocating) when the
-   picture has more than max_pixels pixels, with its size in *width and *height. */
+   On failure returns 1, *out is NULL and message holds the reason; returns 2 (before libjpeg allocates its
+   buffers) when the header announces more than max_pixels pixels, with its size in *width and *height. */
 static inline int cjpeg_decode(const unsigned char *data, size_t size, unsigned char **out,
                                int *width, int *height, int *channels, char *message, size_t message_size,
                                size_t max_pixels) {
@@ -58,6 +58,14 @@ static inline int cjpeg_decode(const unsigned char *data, size_t size, unsigned 
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
+    /* The budget is checked from the header, before jpeg_start_decompress: for progressive files libjpeg allocates
+       whole-image coefficient buffers there (2 bytes per sample), gigabytes for a forged 65535x65535 header. */
+    if ((size_t)cinfo.image_width * (size_t)cinfo.image_height > max_pixels) {
+        *width = (int)cinfo.image_width;
+        *height = (int)cinfo.image_height;
+        jpeg_destroy_decompress(&cinfo);
+        return 2;
+    }
     /* CMYK/YCCK (print) files: libjpeg cannot make RGB of them, so take CMYK and convert below. */
     int cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
     cinfo.out_color_space = cmyk ? JCS_CMYK : cinfo.num_components == 1 ? JCS_GRAYSCALE : JCS_RGB;

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Engine
@@ -51,8 +52,8 @@ import Testing
             let sofs = FileFuzzing.offsets(of: [0xFF, 0xC0], in: data) + FileFuzzing.offsets(of: [0xFF, 0xC2], in: data)
             guard let sof = sofs.randomElement(using: &rng) else { return }
             switch rng.next() % 3 {
-            case 0: FileFuzzing.putBigEndian(rng.next() % 2 == 0 ? 0xFFFF : 0, width: 2, at: sof + 5, in: &data)
-            case 1: FileFuzzing.putBigEndian(rng.next() % 2 == 0 ? 0xFFFF : 0, width: 2, at: sof + 7, in: &data)
+            case 0: FileFuzzing.putBigEndian([0xFFFF, 0, 65000, 30000][Int(rng.next() % 4)], width: 2, at: sof + 5, in: &data)
+            case 1: FileFuzzing.putBigEndian([0xFFFF, 0, 65000, 30000][Int(rng.next() % 4)], width: 2, at: sof + 7, in: &data)
             default: if sof + 9 < data.count { data[sof + 9] = UInt8(truncatingIfNeeded: rng.next()) }
             }
         },
@@ -80,7 +81,7 @@ import Testing
             edits: isPNG ? Self.pngEdits : Self.jpegEdits,
             expected: { error in (error as? ImageError).map { Mirror(reflecting: $0).children.first?.label ?? "\($0)" } }
         ) { data in
-            let image = try ImageFiles.decode(data, maxPixels: 1 << 20)
+            let image = try ImageFiles.decode(data, maxPixels: 1 << 18)
             #expect(image.pixels.count == image.height * image.width * image.channels)
             #expect(image.pixels.allSatisfy { $0 >= 0 && $0 <= 1 })
         }
@@ -110,6 +111,21 @@ import Testing
         ) {
             try PNGCodec.decode(forged)
         }
+    }
+
+    /// A progressive JPEG whose frame header claims 65000 × 65000: refused from the header, before libjpeg's
+    /// jpeg_start_decompress would allocate whole-image coefficient buffers (about 24 GB).
+    @Test func forgedJPEGSizeIsRefusedBeforeLibjpegAllocates() throws {
+        var jpeg = try ImagingFixtures.bytes("progressive.jpg")
+        let sof = try #require(FileFuzzing.offsets(of: [0xFF, 0xC2], in: jpeg).first)
+        FileFuzzing.putBigEndian(65000, width: 2, at: sof + 5, in: &jpeg)
+        FileFuzzing.putBigEndian(65000, width: 2, at: sof + 7, in: &jpeg)
+        let start = DispatchTime.now().uptimeNanoseconds
+        #expect(throws: ImageError.tooLarge(codec: "JPEG", width: 65000, height: 65000, maxPixels: ImageLimits.defaultMaxPixels)) {
+            try JPEGCodec.decode(jpeg)
+        }
+        // Before the header check this took 54 s (allocating and clearing the buffers) on the test machine.
+        #expect(DispatchTime.now().uptimeNanoseconds - start < 1_000_000_000)
     }
 
     /// PNG's CRC-32 (polynomial 0xEDB88320) over chunk type and data.
