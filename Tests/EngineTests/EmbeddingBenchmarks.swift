@@ -23,7 +23,7 @@ struct EmbeddingBenchmarks {
     func tsneFashion(count: Int) throws {
         let (pixels, labels) = try EmbeddingFashionData.load(count: count)
         let x = try PCA.fit(pixels, rows: count, cols: 784, dimensions: 50).projected
-        let methods: [TSNEGradientMethod] = count == 10_000 ? [.fft, .barnesHut] : [.auto]
+        let methods: [TSNEGradientMethod] = count == 10_000 ? [.auto, .fft, .barnesHut] : [.auto]
         let graph = try NearestNeighbors.exact(x, rows: count, cols: 50, k: 90)
         let p = PerplexityAffinities.compute(neighbors: graph, perplexity: 30)
         for method in methods {

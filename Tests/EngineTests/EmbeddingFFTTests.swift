@@ -43,3 +43,15 @@ import Testing
         }
     }
 }
+
+@Suite struct EmbeddingAutoMethodTests {
+    /// `.auto` takes the FFT while the embedding is compact (its grid is small) and Barnes–Hut once it has
+    /// spread out; small N always BH.
+    @Test func choosesByExtent() {
+        let fft = FFTInterpolation()
+        #expect(TSNE.autoMethod(count: 70_000, extent: 10, fft: fft) == .fft)
+        #expect(TSNE.autoMethod(count: 70_000, extent: 200, fft: fft) == .barnesHut)
+        #expect(TSNE.autoMethod(count: 2_000, extent: 5, fft: fft) == .barnesHut)
+        #expect(fft.estimatedCost(count: 70_000, extent: 200) > fft.estimatedCost(count: 70_000, extent: 10))
+    }
+}

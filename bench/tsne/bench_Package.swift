@@ -6,7 +6,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas"),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib"),
         .target(name: "EmbeddingCore", dependencies: ["COpenBLAS", "CZlib"],
-                swiftSettings: [.unsafeFlags(["-Ounchecked", "-enable-testing"])]),
+                swiftSettings: [.unsafeFlags(["-enable-testing"])]),
         .executableTarget(name: "Bench", dependencies: ["EmbeddingCore"]),
     ],
     swiftLanguageModes: [.v5]
