@@ -8,17 +8,28 @@ func rows(_ shape: [Int], axis: Int, flattenTail: Bool) throws -> (outer: Int, e
     return (shape[..<a].reduce(1, *), shape[a], shape[(a + 1)...].reduce(1, *))
 }
 
-/// Numerically stable softmax (or log-softmax) along one axis, into `out`.
+/// Numerically stable softmax (or log-softmax) along one axis, into `out`. With `precise`, exp and the sum are
+/// taken in Double: explanations subtract probabilities of nearby inputs (occlusion's drop of a 1e-3
+/// probability by 2e-5 on 1000 classes), where Float's sum costs about 5e-4 relative error against Captum.
 @inline(__always)
 func softmaxRows(
     _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, outer: Int, extent: Int, inner: Int,
-    log: Bool
+    log: Bool, precise: Bool = false
 ) {
     for o in 0..<outer {
         for i in 0..<inner {
             let base = o * extent * inner + i
             var m = -Float.infinity
             for k in 0..<extent { m = Swift.max(m, x[base + k * inner]) }
+            if precise {
+                var s = 0.0
+                for k in 0..<extent { s += Foundation.exp(Double(x[base + k * inner] - m)) }
+                for k in 0..<extent {
+                    let shifted = Double(x[base + k * inner] - m)
+                    out[base + k * inner] = Float(log ? shifted - Foundation.log(s) : Foundation.exp(shifted) / s)
+                }
+                continue
+            }
             var s: Float = 0
             for k in 0..<extent { s += expf(x[base + k * inner] - m) }
             if log {
