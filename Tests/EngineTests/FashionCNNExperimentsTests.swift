@@ -39,7 +39,8 @@ struct FashionCNNExperimentsTests {
 
     /// The acceptance check: ≥ 95 % fooled within 100 steps, mean L∞ below 0.05. The target is the runner-up
     /// class (the nearest wrong answer). With an arbitrary target, (label + 1) mod 10, no method can pass on
-    /// this model: a 100-step PGD at each radius needs a mean L∞ of about 0.09 (see bench/attribution/README.md).
+    /// this model: the smallest L∞ at which a 100-step PGD on the margin (radius grid 0.005) fools each image
+    /// averages 0.091 (median 0.085); for the runner-up it averages 0.042, and `fool` gets 0.044.
     @Test func foolingRunnerUpMeetsTheAcceptanceCheck() throws {
         let model = try Model.named("fashion-cnn")
         let figures = try Self.fool(model) { logits, _ in logits.indices.sorted { logits[$0] > logits[$1] }[1] }

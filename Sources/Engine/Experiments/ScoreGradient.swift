@@ -100,8 +100,8 @@ public struct ScoreGradient: Sendable {
     public var layers: [String: (activation: Tensor, gradient: Tensor)]
 }
 
-/// Row-wise softmax of `[N, K]` logits: the `Softmax` operator's kernel (max-shifted, Float), so a model's
-/// probabilities and the ones its explanations report are computed one way.
+/// Row-wise softmax of `[N, K]` logits: the `Softmax` operator's kernel (max-shifted) in its precise mode
+/// (Double exp and sum), which Captum's probability-score tolerances need.
 public func softmaxRows(_ logits: Tensor) -> Tensor {
     let (rows, classes) = (logits.shape[0], logits.count / max(1, logits.shape[0]))
     var out = Tensor.zeros([rows, classes])
@@ -109,7 +109,7 @@ public func softmaxRows(_ logits: Tensor) -> Tensor {
     out.withUnsafeMutableBufferPointer { o in
         logits.withUnsafeBufferPointer { x in
             guard let source = x.baseAddress, let target = o.baseAddress else { return }
-            softmaxRows(source, target, outer: rows, extent: classes, inner: 1, log: false)
+            softmaxRows(source, target, outer: rows, extent: classes, inner: 1, log: false, precise: true)
         }
     }
     return out
