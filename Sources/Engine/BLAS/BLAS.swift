@@ -58,6 +58,10 @@ public enum BLAS {
     /// Eigen-decomposition of a symmetric d×d matrix (row-major, upper triangle used) by LAPACK `ssyevd`.
     /// Returns the eigenvalues ascending and the eigenvectors as the ROWS of a d×d row-major matrix.
     public static func symmetricEigen(_ matrix: [Float], d: Int) throws -> (values: [Float], vectors: [Float]) {
+        try BatchParallel.outsideRegions { try symmetricEigenUnlocked(matrix, d: d) }
+    }
+
+    private static func symmetricEigenUnlocked(_ matrix: [Float], d: Int) throws -> (values: [Float], vectors: [Float]) {
         // Row-major upper == column-major lower: LAPACK sees the transpose, the same matrix since symmetric.
         var a = matrix
         var w = [Float](repeating: 0, count: d)
