@@ -26,9 +26,8 @@ extension Model {
     public func gradCAM(_ input: Tensor, target: Int? = nil, layer: String? = nil,
                         interruption: Interruption? = nil) throws -> GradCAMResult {
         let layerName = try layer ?? lastSpatialLayer(inputShape: input.shape)
-        let logits = try outputLogits(input, interruption: interruption)
-        let targets = try resolveTargets(target, logits: logits)
-        let result = try scoreGradient(input, targets: targets, capture: [layerName], interruption: interruption)
+        let result = try scoreGradient(input, target: target, capture: [layerName], interruption: interruption)
+        let (logits, targets) = (result.logits, result.targets)
         guard let (activation, gradient) = result.layers[layerName] else { throw ExperimentError("layer '\(layerName)' was not computed") }
         guard activation.rank == 4 else {
             throw ExperimentError("layer '\(layerName)' has output shape \(activation.shape); Grad-CAM needs a [N, C, h, w] layer")

@@ -50,20 +50,20 @@ extension Model {
                          options: SaliencyOptions = SaliencyOptions(),
                          interruption: Interruption? = nil,
                          progress: ((Int, Int) -> Void)? = nil) throws -> Attribution {
-        let logits = try outputLogits(input, interruption: interruption)
-        let targets = try resolveTargets(target, logits: logits)
-        let attributions: Tensor
+        let attributions: Tensor, logits: Tensor, targets: [Int]
         switch method {
-        case .vanilla:
-            attributions = try scoreGradient(input, targets: targets, interruption: interruption).gradient.map(abs)
-        case .guided:
-            attributions = try scoreGradient(input, targets: targets, rule: .guided, interruption: interruption).gradient
-        case .smoothgrad:
-            attributions = try smoothGrad(input, targets: targets, options: options, interruption: interruption,
-                                          progress: progress)
-        case .integrated:
-            attributions = try integratedGradients(input, targets: targets, options: options,
-                                                   interruption: interruption, progress: progress)
+        case .vanilla, .guided:
+            // One forward: the gradient's own pass gives the logits and the resolved targets.
+            let result = try scoreGradient(input, target: target, rule: method == .guided ? .guided : .plain,
+                                           interruption: interruption)
+            attributions = method == .guided ? result.gradient : result.gradient.map(abs)
+            (logits, targets) = (result.logits, result.targets)
+        case .smoothgrad, .integrated:
+            logits = try outputLogits(input, interruption: interruption)
+            targets = try resolveTargets(target, logits: logits)
+            attributions = method == .smoothgrad
+                ? try smoothGrad(input, targets: targets, options: options, interruption: interruption, progress: progress)
+                : try integratedGradients(input, targets: targets, options: options, interruption: interruption, progress: progress)
         }
         let probabilities = scores(of: logits, targets: targets, kind: .probability)
         return Attribution(attributions: attributions, map: maxAbsOverChannels(attributions), targets: targets,

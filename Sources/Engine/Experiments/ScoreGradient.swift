@@ -50,10 +50,27 @@ extension Model {
     public func scoreGradient(_ input: Tensor, targets: [Int], score: ScoreKind = .logit,
                               rule: ReluBackwardRule = .plain, capture: [String] = [],
                               interruption: Interruption? = nil) throws -> ScoreGradient {
+        try scoreGradient(input, resolve: { _ in targets }, score: score, rule: rule, capture: capture,
+                          interruption: interruption)
+    }
+
+    /// `scoreGradient` for the class each row explains (`resolveTargets`: `target`, else the top prediction),
+    /// resolved from the same forward pass, so explaining the top class costs one forward, not two.
+    public func scoreGradient(_ input: Tensor, target: Int?, score: ScoreKind = .logit,
+                              rule: ReluBackwardRule = .plain, capture: [String] = [],
+                              interruption: Interruption? = nil) throws -> ScoreGradient {
+        try scoreGradient(input, resolve: { try self.resolveTargets(target, logits: $0) }, score: score, rule: rule,
+                          capture: capture, interruption: interruption)
+    }
+
+    private func scoreGradient(_ input: Tensor, resolve: (Tensor) throws -> [Int], score: ScoreKind,
+                               rule: ReluBackwardRule, capture: [String],
+                               interruption: Interruption?) throws -> ScoreGradient {
         let pass = try graph.forward([self.input: input], interruption: interruption)
         guard let raw = pass[output] else { throw GraphError("model \(name) computed no output") }
         let classes = raw.count / max(1, raw.shape[0])
         let logits = raw.reshaped([raw.shape[0], classes])
+        let targets = try resolve(logits)
         let seed = Model.scoreSeed(logits: logits, targets: targets, score: score).reshaped(raw.shape)
         let gradients = try pass.backward(seeds: [output: seed], rule: rule, inputs: true, capture: capture,
                                           interruption: interruption)
@@ -63,7 +80,7 @@ extension Model {
             guard let a = pass[name], let g = gradients[name] else { throw GraphError("layer '\(name)' was not computed") }
             layers[name] = (a, g)
         }
-        return ScoreGradient(logits: logits, gradient: inputGradient, layers: layers)
+        return ScoreGradient(logits: logits, gradient: inputGradient, layers: layers, targets: targets)
     }
 
     /// d score[n, t_n] / d logits: one-hot for logits; p_t (e_t − p) for probabilities; e_t − e_j for the
@@ -98,6 +115,8 @@ public struct ScoreGradient: Sendable {
     public var logits: Tensor
     public var gradient: Tensor
     public var layers: [String: (activation: Tensor, gradient: Tensor)]
+    /// The class each row's score belongs to.
+    public var targets: [Int]
 }
 
 /// Row-wise softmax of `[N, K]` logits: the `Softmax` operator's kernel (max-shifted) in its precise mode
