@@ -11,7 +11,7 @@ pkg=${EMBBENCH_DIR:-/tmp/embbench}
 mkdir -p $pkg/Sources/Bench $pkg/Sources/EmbeddingCore
 cp -r "$root/Sources/COpenBLAS" "$root/Sources/CZlib" $pkg/Sources/
 rm -f $pkg/Sources/EmbeddingCore/*.swift
-for f in "$root"/Sources/Engine/Embedding/*.swift "$root/Sources/Engine/Interruption.swift" "$root/Sources/Engine/BLAS/BLAS.swift" \
+for f in "$root"/Sources/Engine/Embedding/*.swift "$root/Sources/Engine/Interruption.swift" "$root/Sources/Engine/BLAS/BLAS.swift" "$root/Sources/Engine/Ops/BatchParallel.swift" "$root/Sources/Engine/ResourceLimits.swift" "$root/Sources/Engine/Imaging/ImageLimits.swift" "$root/Sources/Engine/AtomicFile.swift" "$root/Sources/Engine/Imaging/ImageError.swift" \
          "$root"/Sources/Engine/Data/IDX.swift "$root"/Sources/Engine/Data/Zlib.swift "$root"/Sources/Engine/Data/DataError.swift "$root"/Sources/Engine/Data/FileBytes.swift; do
     ln -sf "$f" $pkg/Sources/EmbeddingCore/
 done
