@@ -218,3 +218,12 @@ def report(title: str, rows: list[Row], kernel: FoveaKernel, worker: TorchWorker
 def save_json(path: str, rows: list[Row], extra: dict) -> None:
     with open(path, "w") as f:
         json.dump({"rows": [asdict(r) | {"ratio": r.ratio} for r in rows], **extra}, f, indent=1)
+
+
+def publish(title: str, rows: list[Row], kernel: FoveaKernel, worker: TorchWorker, threads: int, floor_ms: float,
+            goal: float, notes: list[str], json_path: str | None, extra: dict) -> None:
+    """Prints the table and, when asked, saves the figures with the run's conditions (load, BLAS core, torch)."""
+    print(report(title, rows, kernel, worker, threads, floor_ms, goal, notes))
+    if json_path:
+        save_json(json_path, rows, {"load_average": load_average(), "blas_core": kernel.blas_core(),
+                                    "torch": worker.info, "round_trip_ms": floor_ms, **extra})

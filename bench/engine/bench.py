@@ -30,7 +30,7 @@ import tempfile
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from sidebyside import ROOT, FoveaKernel, TorchWorker, Workload, load_average, measure, report, save_json  # noqa: E402
+from sidebyside import ROOT, FoveaKernel, TorchWorker, Workload, measure, publish  # noqa: E402
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
@@ -114,12 +114,8 @@ def main() -> int:
         rows.append(measure(Workload("fashion-cnn epoch" + (f" ({args.train_limit} images)" if args.train_limit else ""),
                                      cell(epoch), torch_run("fashion-cnn epoch"), repeats=args.epoch_repeats,
                                      warmup=(cell(warm), torch_run("fashion-cnn warm-up"))), kernel, worker))
-        notes = checks
-        text = report("bench/engine — Fovea vs PyTorch CPU", rows, kernel, worker, args.threads, floor, 1.0, notes)
-        print(text)
-        if args.json:
-            save_json(args.json, rows, {"load_average": load_average(), "blas_core": kernel.blas_core(),
-                                        "torch": worker.info, "round_trip_ms": floor, "checks": checks})
+        publish("bench/engine — Fovea vs PyTorch CPU", rows, kernel, worker, args.threads, floor, 1.0, checks,
+                args.json, {"checks": checks})
     finally:
         kernel.close()
         worker.close()

@@ -26,7 +26,7 @@ import tempfile
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from sidebyside import ROOT, FoveaKernel, TorchWorker, Workload, load_average, measure, report, save_json  # noqa: E402
+from sidebyside import ROOT, FoveaKernel, TorchWorker, Workload, measure, publish  # noqa: E402
 
 MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32).reshape(1, 3, 1, 1)
 STD = np.array([0.229, 0.224, 0.225], dtype=np.float32).reshape(1, 3, 1, 1)
@@ -96,12 +96,8 @@ def main() -> int:
         ]
         notes = [f"features.7 of the content image agree to {err:.1e} (max |Δ| / max |torch|)",
                  f"style transfer: {args.steps} steps per timed run, targets included on both sides"]
-        text = report("bench/synthesis — Fovea vs PyTorch CPU (squeezenet1_1, seeded)", rows, kernel, worker,
-                      args.threads, floor, 1.0, notes)
-        print(text)
-        if args.json:
-            save_json(args.json, rows, {"load_average": load_average(), "blas_core": kernel.blas_core(),
-                                        "torch": worker.info, "round_trip_ms": floor, "features7_error": err})
+        publish("bench/synthesis — Fovea vs PyTorch CPU (squeezenet1_1, seeded)", rows, kernel, worker,
+                args.threads, floor, 1.0, notes, args.json, {"features7_error": err})
     finally:
         kernel.close()
         worker.close()
