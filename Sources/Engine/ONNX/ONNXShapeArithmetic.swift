@@ -115,13 +115,7 @@ struct ONNXSlice: Operator {
             var source = 0
             for a in 0..<shape.count { source += (plan[a].start + index[a] * plan[a].step) * strides[a] }
             body(source, destination)
-            var a = shape.count - 1
-            while a >= 0 {
-                index[a] += 1
-                if index[a] < outShape[a] { break }
-                index[a] = 0
-                a -= 1
-            }
+            advanceOdometer(&index, extents: outShape, lastAxis: shape.count - 1)
         }
     }
 

@@ -106,13 +106,7 @@ public struct Pad: Operator {
                 body(o + j, valid && m >= 0 ? base + m : -1)
             }
             o += inner
-            var a = r - 2
-            while a >= 0 {
-                index[a] += 1
-                if index[a] < out[a] { break }
-                index[a] = 0
-                a -= 1
-            }
+            advanceOdometer(&index, extents: out, lastAxis: r - 2)
         }
     }
 

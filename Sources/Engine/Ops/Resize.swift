@@ -39,13 +39,7 @@ public struct Resize: Operator {
             for a in 0..<(rank - 1) { base += (index[a] / scales[a]) * inStrides[a] }
             for j in 0..<lastOut { body(o + j, base + j / lastScale) }
             o += lastOut
-            var a = rank - 2
-            while a >= 0 {
-                index[a] += 1
-                if index[a] < out[a] { break }
-                index[a] = 0
-                a -= 1
-            }
+            advanceOdometer(&index, extents: out, lastAxis: rank - 2)
         }
     }
 
