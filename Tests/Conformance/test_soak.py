@@ -1,8 +1,10 @@
 """Soak (issue 8): 10,000 executions mixing cheap cells, errors, image displays and interrupts.
 
 After a warm-up, the kernel's resident memory may grow by less than 20 MB and its open file descriptors not
-at all. The same 1,000 cheap cells are timed before and after the mix: their median round trip must stay
-within 20 %. Wall-clock round trips on a shared 2-core machine swing several-fold with other processes'
+at all. The same 1,000 cheap cells are timed before and after the mix, three times each: their median round
+trip must stay within 20 %. Contention only ever adds time, so each side's figure is its best of the three
+windows (one window each way swung by up to 40 % on a quiet CI machine with no growth behind it: a probe of
+12,000 mixed cells showed 0.64–0.87 ms of kernel CPU per cell, in no order). Wall-clock round trips on a shared 2-core machine swing several-fold with other processes'
 load, so that bound is asserted only when the machine is quiet (load average below the core count); the
 kernel's own CPU time per cheap cell (from /proc, far less load-dependent) is asserted always: within 20 %
 on a quiet machine, 50 % on a busy one.
@@ -23,6 +25,7 @@ from kernelclient import execute, running_kernel
 CELLS = int(os.environ.get("SOAK_CELLS", "10000"))
 WARMUP = 500
 WINDOW = 1000
+WINDOWS = 3
 
 
 def _rss_mb(pid: int) -> float:
@@ -55,6 +58,12 @@ def _cheap_window(kc, pid: int) -> tuple[float, float]:
     return statistics.median(times), (_cpu_seconds(pid) - cpu0) / WINDOW
 
 
+def _best_window(kc, pid: int) -> tuple[float, float]:
+    """The best (lowest) median round trip and CPU per cell of WINDOWS cheap windows."""
+    runs = [_cheap_window(kc, pid) for _ in range(WINDOWS)]
+    return min(r[0] for r in runs), min(r[1] for r in runs)
+
+
 def _wait_idle(kc, msg_id: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -74,7 +83,7 @@ def test_soak(record_property):
             _wait_idle(kc, kc.execute("n = n + 1"))
             kc.get_shell_msg(timeout=30)
         rss0, fds0 = _rss_mb(pid), _fds(pid)
-        early_rtt, early_cpu = _cheap_window(kc, pid)
+        early_rtt, early_cpu = _best_window(kc, pid)
         load_early = os.getloadavg()[0]
         t_start = time.monotonic()
         for i in range(CELLS):
@@ -104,7 +113,7 @@ def test_soak(record_property):
                 except Exception:
                     break
         total_s = time.monotonic() - t_start
-        late_rtt, late_cpu = _cheap_window(kc, pid)
+        late_rtt, late_cpu = _best_window(kc, pid)
         load_late = os.getloadavg()[0]
         rss1, fds1 = _rss_mb(pid), _fds(pid)
         assert execute(kc, "n > 0").result_text in ("True", "true")
