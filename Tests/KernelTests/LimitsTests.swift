@@ -81,6 +81,17 @@ import Testing
         #expect(session.run("cat.shape").0.plainResult == "[64, 96, 3]")
     }
 
+    @Test func synthesisSizesAreCheckedAgainstThePixelBudget() {
+        let (session, _) = makeSession()
+        #expect(session.run("cat = image(\"sample:chelsea\", size=64)\nnet = model(\"random-multiscale\")\nlimits(pixels=10000)").0.error == nil)
+        for cell in ["texture(net, cat, size=100, steps=1)", "deepdream(net, cat, net.layers[1], size=100, steps=1, octaves=1)"] {
+            let error = session.run(cell).0.error
+            #expect(error?.ename == "ValueError", "\(cell)")
+            #expect(error?.evalue.hasPrefix("resized image of 150×100 = 15,000 pixels is more than the pixel budget of 10,000 pixels") == true, "\(cell): \(error?.evalue ?? "no error")")
+        }
+        #expect(session.run("cat.shape").0.plainResult == "[64, 96, 3]")
+    }
+
     @Test func tsnePointBudget() {
         let (session, _) = makeSession()
         #expect(session.run("x = tensor([[1, 2, 3]] * 20)\nlimits(tsne_points=10)").0.error == nil)

@@ -96,7 +96,7 @@ enum StylizerVerbs {
         let size = try args.optionalInt("size")
         func run(_ image: Image) throws -> Value {
             var picture = image.toRGB()
-            if let size { picture = picture.resized(shorterSide: size) }
+            if let size { picture = try ImagingVerbs.mapped { try picture.checkedResize(shorterSide: size) } }
             let pixels = Tensor(shape: [1, 3, picture.height, picture.width], data: picture.chwData())
             let out = try value.stylizer.stylize(pixels, interruption: context.interruption)
             var result = Image(chw: out.scalars, channels: 3, height: picture.height, width: picture.width)

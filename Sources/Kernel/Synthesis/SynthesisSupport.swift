@@ -18,7 +18,8 @@ enum Synthesis {
     static func input(_ value: Value, _ args: Arguments, _ name: String, _ net: Model, size: Int?) throws -> Tensor {
         var value = value
         if let size, net.preprocessing.inputHeight == nil, let image = value.object(as: ImageValue.self)?.image {
-            value = .object(ImageValue(image.resized(shorterSide: size)))
+            // Checked against the pixel budget: a panorama's shorter side at `size` can be a huge image.
+            value = .object(ImageValue(try ImagingVerbs.mapped { try image.checkedResize(shorterSide: size) }))
         }
         let made = try ModelInput.make(value, for: net, parameter: name, args: args)
         guard made.tensor.shape[0] == 1 else {
