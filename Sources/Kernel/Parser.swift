@@ -185,24 +185,20 @@ public struct Parser {
     }
 
     private mutating func additive() throws -> Expr {
-        var lhs = try term()
-        var height = lastHeight
-        while case .symbol(let op) = current.kind, op == "+" || op == "-" {
-            let opToken = advance()
-            let rhs = try term()
-            height = try grow(max(height, lastHeight) + 1, at: opToken.span)
-            lhs = .binary(op: op, lhs: lhs, rhs: rhs, opSpan: opToken.span, lhs.span.through(rhs.span))
-        }
-        lastHeight = height
-        return lhs
+        try leftAssociative(["+", "-"]) { try $0.term() }
     }
 
     private mutating func term() throws -> Expr {
-        var lhs = try unary()
+        try leftAssociative(["*", "/", "//", "%"]) { try $0.unary() }
+    }
+
+    /// One precedence level of left-associative binary operators over `operand`, with its tree height checked.
+    private mutating func leftAssociative(_ ops: Set<String>, _ operand: (inout Parser) throws -> Expr) throws -> Expr {
+        var lhs = try operand(&self)
         var height = lastHeight
-        while case .symbol(let op) = current.kind, op == "*" || op == "/" || op == "//" || op == "%" {
+        while case .symbol(let op) = current.kind, ops.contains(op) {
             let opToken = advance()
-            let rhs = try unary()
+            let rhs = try operand(&self)
             height = try grow(max(height, lastHeight) + 1, at: opToken.span)
             lhs = .binary(op: op, lhs: lhs, rhs: rhs, opSpan: opToken.span, lhs.span.through(rhs.span))
         }

@@ -122,32 +122,27 @@ def collect_iopub(kc: Any, parent_id: str, timeout: float = 30) -> list[dict[str
             return found
 
 
-def shell_reply(kc: Any, msg_id: str, timeout: float = 30) -> dict[str, Any]:
+def _reply(get: Any, channel: str, msg_id: str, timeout: float) -> dict[str, Any]:
+    """The reply to `msg_id` read with `get` (skipping replies to other requests) within `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise TimeoutError(f"no shell reply to {msg_id} within {timeout} s")
+            raise TimeoutError(f"no {channel} reply to {msg_id} within {timeout} s")
         try:
-            msg = kc.get_shell_msg(timeout=remaining)
+            msg = get(timeout=remaining)
         except Empty:
             continue
         if msg["parent_header"].get("msg_id") == msg_id:
             return msg
+
+
+def shell_reply(kc: Any, msg_id: str, timeout: float = 30) -> dict[str, Any]:
+    return _reply(kc.get_shell_msg, "shell", msg_id, timeout)
 
 
 def control_reply(kc: Any, msg_id: str, timeout: float = 30) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError(f"no control reply to {msg_id} within {timeout} s")
-        try:
-            msg = kc.get_control_msg(timeout=remaining)
-        except Empty:
-            continue
-        if msg["parent_header"].get("msg_id") == msg_id:
-            return msg
+    return _reply(kc.get_control_msg, "control", msg_id, timeout)
 
 
 def execute(kc: Any, code: str, timeout: float = 30, **kwargs: Any) -> Run:
