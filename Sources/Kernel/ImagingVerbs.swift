@@ -5,7 +5,7 @@ import Foundation
 public enum ImagingVerbs {
     public static let category = "Data and models"
 
-    public static var all: [Verb] { [image, samples, save, grid, resize] }
+    public static var all: [Verb] { [image, samples, save, grid, resize, OverlayVerb.overlay] }
 
     /// Engine imaging errors as language errors: files and formats are FileErrors, bad arguments ValueErrors.
     static func mapped<T>(_ body: () throws -> T) throws -> T {

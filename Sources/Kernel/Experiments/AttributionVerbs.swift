@@ -188,7 +188,7 @@ public enum AttributionVerbs {
         guard input.tensor.shape[0] == 1 else { throw args.error("img", "faithfulness takes one image, not a batch of \(input.tensor.shape[0])") }
         var map: Tensor
         if let r = args["map"].object(as: ExperimentResult.self) {
-            map = r.verb == "gradcam" ? (r.extras.first { $0.0 == "upsampled" }?.1.object(as: TensorValue.self)?.tensor ?? r.values) : r.values
+            map = OverlayVerb.mapTensor(of: r)
             if map.rank == 4 { map = maxAbsOverChannels(map) }
         } else if let t = args["map"].object(as: TensorValue.self)?.tensor {
             map = t
