@@ -17,18 +17,27 @@ public enum ModelVerbs {
             Parameter("classes", .list(of: .string), default: Value.none, doc: "names of the output classes"),
             Parameter("size", .list(of: .integer), default: Value.none, doc: "fixed input size [height, width] images are resized to"),
             Parameter("seed", .integer, default: .int(0), doc: "initialisation seed of untrained built-in architectures"),
+            Parameter("weights", .path, default: Value.none, doc: "a .safetensors file (as written by save(net, \"w.safetensors\")) to load into the built-in architecture"),
         ],
         returns: "Model",
         doc: """
         "fashion-cnn" is trained on Fashion-MNIST the first time it is asked for (about a minute, with a progress \
         line) and cached under ~/.cache/fovea. ONNX files exported by torch.onnx.export import with layer names \
-        taken from the module path (features.3.expand1x1).
+        taken from the module path (features.3.expand1x1). A .safetensors file written by `save` is a model too: \
+        `model("w.safetensors")` rebuilds the architecture its metadata names; `model("lenet", weights="w.safetensors")` \
+        puts the weights into the architecture given.
         """,
         example: "net = model(\"fashion-cnn\")"
     ) { args, context in
         let name = try args.string("name_or_path")
         var net: Model
-        if Model.architectureNames.contains(name) {
+        let weights = args.isNone("weights") ? nil : context.resolve(path: try args.string("weights"))
+        if let weights {
+            guard Model.architectureNames.contains(name) else {
+                throw args.error("weights", "weights= loads into a built-in architecture (\(Model.architectureNames.joined(separator: ", "))), not \"\(name)\"; an ONNX file carries its own weights")
+            }
+            net = try Model.load(weights: weights.path, architecture: name)
+        } else if Model.architectureNames.contains(name) {
             let progress = context.progress("training fashion-cnn (first use; cached afterwards)")
             net = try Model.named(name, seed: UInt64(try args.int("seed")), progress: { p in
                 progress.step(p.batch, status: "epoch \(p.epoch)/\(p.epochs) batch \(p.batch)/\(p.batches) loss \(String(format: "%.3f", p.loss))")
@@ -39,7 +48,7 @@ public enum ModelVerbs {
                 let hint = Suggestions.hint(for: name, in: Model.architectureNames)
                 throw args.error("name_or_path", "no built-in model \"\(name)\" and no such file\(hint); built-in models are: \(Model.architectureNames.joined(separator: ", "))", kind: .file)
             }
-            net = Model(onnx: try ONNXModel.load(contentsOf: url), name: url.deletingPathExtension().lastPathComponent)
+            net = try modelFile(url)
         }
         if !args.isNone("mean") { net.preprocessing.mean = try numbers(args, "mean") }
         if !args.isNone("std") {
@@ -58,6 +67,12 @@ public enum ModelVerbs {
             (net.preprocessing.inputHeight, net.preprocessing.inputWidth) = (size[0], size[1])
         }
         return .object(ModelValue(net))
+    }
+
+    /// An .onnx file, or .safetensors weights of a built-in architecture (named in the file's metadata).
+    static func modelFile(_ url: URL) throws -> Model {
+        if url.pathExtension.lowercased() == "safetensors" { return try Model.load(weights: url.path) }
+        return Model(onnx: try ONNXModel.load(contentsOf: url), name: url.deletingPathExtension().lastPathComponent)
     }
 
     static func numbers(_ args: Arguments, _ name: String) throws -> [Float] {
@@ -211,7 +226,7 @@ public enum ModelVerbs {
     }
 
     static let load = Verb(
-        "load", category: category, summary: "Read a file written by save: .npy → Tensor, .npz → Dataset, .png/.jpg → Image, .onnx → Model.",
+        "load", category: category, summary: "Read a file written by save: .npy → Tensor, .npz → Dataset, .png/.jpg → Image, .onnx/.safetensors → Model.",
         parameters: [Parameter("path", .path, doc: "the file (relative to the kernel's working directory)")],
         returns: "Tensor, Dataset, Image or Model",
         example: "x = load(\"sal.npy\")"
@@ -224,12 +239,12 @@ public enum ModelVerbs {
             return .object(TensorValue(Tensor(shape: array.shape, data: array.floats)))
         case "npz":
             return .object(DatasetValue(try Dataset.load(url.path)))
-        case "onnx":
-            return .object(ModelValue(Model(onnx: try ONNXModel.load(contentsOf: url), name: url.deletingPathExtension().lastPathComponent)))
+        case "onnx", "safetensors":
+            return .object(ModelValue(try modelFile(url)))
         case "png", "jpg", "jpeg":
             return .object(ImageValue(try ImagingVerbs.mapped { try ImageFiles.load(path: url.path) }))
         default:
-            throw args.error("path", "load() reads .npy, .npz, .png, .jpg and .onnx files, not \"\(path)\"", kind: .file)
+            throw args.error("path", "load() reads .npy, .npz, .png, .jpg, .onnx and .safetensors files, not \"\(path)\"", kind: .file)
         }
     }
 }
