@@ -147,4 +147,29 @@ import Testing
         #expect(one.error == nil)
         #expect(try tensor(s, "_").shape == [1, 2])
     }
+
+    /// The lecture's picture: a test image and its nearest training images — a query from outside `data`.
+    @Test func aNewImageIsSearchedInBothSpaces() throws {
+        let s = session()
+        let setup = "net = model(\"lenet\")\nq = data[7]\nn = neighbors(net, data[0:100], q, k=3, layer=\"fc1\")\nm = neighbors(net, data[0:100], 7, k=2, layer=\"fc1\")"
+        #expect(s.run(setup).0.error == nil)
+        let result = try #require(s.interpreter.names["n"]?.object(as: ExperimentResult.self))
+        let byIndex = try #require(s.interpreter.names["m"]?.object(as: ExperimentResult.self))
+        for space in ["feature", "pixel"] {
+            let found = try #require(result.attribute(space)?.object(as: TensorValue.self)).tensor
+            let others = try #require(byIndex.attribute(space)?.object(as: TensorValue.self)).tensor
+            // Image 7 of data is itself at distance 0; an index query leaves itself out.
+            #expect(found.shape == [1, 3])
+            #expect(found.scalars[0] == 7, "\(space)")
+            #expect(Array(found.scalars[1...]) == others.scalars, "\(space)")
+        }
+        let pixelsOnly = s.run("neighbors(pca(data[0:100]).values, data[0:100], data[3], k=2, space=\"pixel\").pixel").0
+        #expect(pixelsOnly.error == nil)
+        #expect(try tensor(s, "_").scalars.first == 3)
+        let features = s.run("neighbors(pca(data[0:100]).values, data[0:100], data[3], k=2)").0.error
+        #expect(features?.evalue.hasPrefix("a new image can only be searched in feature space with the model") == true)
+        let shape = s.run("neighbors(net, data, tensor([1, 2, 3]), layer=\"fc1\")").0.error
+        #expect(shape?.ename == "ShapeError")
+        #expect(shape?.evalue == "a Tensor query must have data's sample shape [1, 28, 28] (or [1] + that); got [3]")
+    }
 }

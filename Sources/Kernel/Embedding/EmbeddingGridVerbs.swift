@@ -68,7 +68,8 @@ enum EmbeddingGridVerbs {
         parameters: [
             Parameter("net_or_feats", .oneOf([.object("Model"), .object("Tensor")]), doc: "a Model (with layer=) or the features of data (N×D Tensor)"),
             Parameter("data", .object("Dataset"), doc: "the images searched (and whose features they are)"),
-            Parameter("query", .oneOf([.integer, .list(of: .integer)]), doc: "index, or list of indices, into data"),
+            Parameter("query", .oneOf([.integer, .list(of: .integer), .object("Image"), .object("Tensor")]),
+                      doc: "index, or list of indices, into data; or a new image (Image, or a C×H×W Tensor in data's pixel range) — e.g. a test image searched among training images"),
             Parameter("k", .integer, default: .int(5), min: 1, max: 100, doc: "neighbours per query"),
             Parameter("space", .string, default: .string("both"), choices: ["both", "feature", "pixel"], doc: "which spaces to show"),
             Parameter("layer", .layer(model: "net_or_feats"), default: Value.none, doc: "with a Model: the layer whose activations are the features"),
@@ -79,6 +80,9 @@ enum EmbeddingGridVerbs {
     ) { args, context in
         let data = try args.object("data", as: DatasetValue.self).dataset
         let n = data.count
+        if let outside = try outsideQuery(args, data: data) {
+            return try neighborsOfNewImage(outside, args: args, data: data, context: context)
+        }
         let queries: [Int]
         switch args["query"] {
         case .int(let q): queries = [q]
@@ -100,27 +104,89 @@ enum EmbeddingGridVerbs {
         if space != "feature" {
             spaces.append(("pixel", try nearest(data.pixels, cols: data.sampleSize, rows: n, queries: queries, k: k, context: context)))
         }
-        func className(_ i: Int) -> String {
-            let c = data.labels[i]
-            return c < data.classNames.count ? data.classNames[c] : "class \(c)"
+        let rows = queries.enumerated().flatMap { q, query in
+            spaces.map { s in (query: data.image(query), title: "\(s.name): #\(query) \(className(data, query))",
+                               indices: Array(s.indices[(q * k)..<((q + 1) * k)])) }
         }
+        let what = "\(queries.count) \(queries.count == 1 ? "image" : "images")"
+        return try neighborsResult(rows, spaces: spaces, queryCount: queries.count, k: k, of: what, data: data, args: args)
+    }
+
+    /// The figure (one row per query and space: the query, then its neighbours titled with their classes)
+    /// and `.values` (Q×k indices of the first space) with one extra per space.
+    static func neighborsResult(_ rows: [(query: Image, title: String, indices: [Int])], spaces: [(name: String, indices: [Int])],
+                                queryCount: Int, k: Int, of what: String, data: Dataset, args: Arguments) throws -> Value {
         var images: [Image] = [], titles: [String] = []
-        for (q, query) in queries.enumerated() {
-            for s in spaces {
-                images.append(data.image(query).enlargedForDisplay(minimumSide: 56))
-                titles.append("\(s.name): #\(query) \(className(query))")
-                for j in s.indices[(q * k)..<((q + 1) * k)] {
-                    images.append(data.image(j).enlargedForDisplay(minimumSide: 56))
-                    titles.append("#\(j) \(className(j))")
-                }
+        for row in rows {
+            images.append(row.query.enlargedForDisplay(minimumSide: 56))
+            titles.append(row.title)
+            for j in row.indices {
+                images.append(data.image(j).enlargedForDisplay(minimumSide: 56))
+                titles.append("#\(j) \(className(data, j))")
             }
         }
         let picture = try ImageGrid(images: images, columns: k + 1, titles: titles).render()
-        let title = "\(k) nearest neighbours of \(queries.count) \(queries.count == 1 ? "image" : "images") in \(spaces.map(\.name).joined(separator: " and ")) space"
+        let title = "\(k) nearest neighbours of \(what) in \(spaces.map(\.name).joined(separator: " and ")) space"
         let figure = Figure(panels: [.image(picture)], panelSize: max(picture.width, picture.height), title: title)
-        func tensor(_ indices: [Int]) -> Tensor { Tensor(shape: [queries.count, k], data: indices.map(Float.init)) }
+        func tensor(_ indices: [Int]) -> Tensor { Tensor(shape: [queryCount, k], data: indices.map(Float.init)) }
         return .object(ExperimentResult(verb: "neighbors", figure: figure, values: tensor(spaces[0].indices),
                                         extras: spaces.map { ($0.name, Value.object(TensorValue(tensor($0.indices)))) }, args: args, seed: nil))
+    }
+
+    /// A query that is not an index: an Image converted to data's geometry (channels, height × width), or a
+    /// Tensor of data's sample shape; pixels as data stores them.
+    static func outsideQuery(_ args: Arguments, data: Dataset) throws -> Image? {
+        if let image = args["query"].object(as: ImageValue.self)?.image {
+            var picture = data.channels == 1 ? image.toGray() : image.toRGB()
+            if picture.height != data.height || picture.width != data.width {
+                picture = picture.resized(height: data.height, width: data.width)
+            }
+            return picture
+        }
+        guard let t = args["query"].object(as: TensorValue.self)?.tensor else { return nil }
+        let sample = [data.channels, data.height, data.width]
+        guard t.shape == sample || t.shape == [1] + sample else {
+            throw args.error("query", "a Tensor query must have data's sample shape \(sample) (or [1] + that); got \(t.shape)", kind: .shape)
+        }
+        return Image(chw: t.scalars, channels: data.channels, height: data.height, width: data.width)
+    }
+
+    /// `neighbors` for an image from outside `data`: its k nearest images of `data` (none excluded).
+    static func neighborsOfNewImage(_ query: Image, args: Arguments, data: Dataset, context: VerbContext) throws -> Value {
+        let k = try args.int("k")
+        guard k <= data.count else { throw args.error("k", "k=\(k) but data has only \(data.count) images") }
+        let space = try args.string("space")
+        let pixels = query.chwData()
+        var spaces: [(name: String, indices: [Int])] = []
+        if space != "pixel" {
+            guard let net = args["net_or_feats"].object(as: ModelValue.self)?.model else {
+                throw args.error("query", "a new image can only be searched in feature space with the model: pass the Model (with layer=) instead of features, or space=\"pixel\"")
+            }
+            let (feats, width) = try features(args, data: data, context: context)
+            let layer = try args.string("layer")
+            let x = net.preprocessing.normalize(Tensor(shape: [1, data.channels, data.height, data.width], data: pixels))
+            guard let a = try net.graph.run([net.input: x], fetch: [layer], interruption: context.interruption)[layer] else {
+                throw FoveaError(.value, "layer \"\(layer)\" was not computed")
+            }
+            spaces.append(("feature", try nearest(to: a.scalars, in: feats, cols: width, rows: data.count, k: k, context: context)))
+        }
+        if space != "feature" {
+            spaces.append(("pixel", try nearest(to: pixels, in: data.pixels, cols: data.sampleSize, rows: data.count, k: k, context: context)))
+        }
+        let rows = spaces.map { (query: query, title: "\($0.name): query", indices: $0.indices) }
+        return try neighborsResult(rows, spaces: spaces, queryCount: 1, k: k, of: "a new image", data: data, args: args)
+    }
+
+    static func className(_ data: Dataset, _ i: Int) -> String {
+        let c = data.labels[i]
+        return c < data.classNames.count ? data.classNames[c] : "class \(c)"
+    }
+
+    /// The k nearest rows of `x` to one outside vector.
+    static func nearest(to query: [Float], in x: [Float], cols: Int, rows: Int, k: Int, context: VerbContext) throws -> [Int] {
+        let graph = try NearestNeighbors.search(queries: query, queryRows: 1, reference: x, referenceRows: rows, cols: cols,
+                                                k: k, interruption: context.interruption)
+        return graph.indices.prefix(k).map { Int($0) }
     }
 
     /// The features of every image: the given N×D Tensor, or the Model's activations at `layer=` (as `features`).
