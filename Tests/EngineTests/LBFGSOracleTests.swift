@@ -32,19 +32,19 @@ import Testing
     }
 
     static func fixture() throws -> Fixture {
-        try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: SynthesisOracleTests.fixtures.appendingPathComponent("lbfgs.json")))
+        try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: SynthesisOracleFixture.small.url.appendingPathComponent("lbfgs.json")))
     }
 
     /// Runs `steps` calls of `step` on the oracle's total loss; returns the loss at every evaluation and the image.
     static func run(_ c: Case) throws -> (losses: [Double], image: Tensor) {
-        let v = try SynthesisOracleTests.values()
-        let net = try SynthesisOracleTests.model()
-        let targets = try SynthesisOracleTests.targets(net, v)
-        let settings = SynthesisOracleTests.settings(v)
+        let v = try SynthesisOracleFixture.small.values()
+        let net = try SynthesisOracleFixture.small.model()
+        let targets = try SynthesisOracleFixture.small.targets(net, v)
+        let settings = SynthesisOracleFixture.settings(v)
         var optimizer = LBFGS(maxIterations: c.options.max_iter, toleranceGradient: c.options.tolerance_grad ?? 1e-7,
                               toleranceChange: c.options.tolerance_change ?? 1e-9, historySize: c.options.history_size,
                               lineSearch: c.options.line_search_fn.flatMap(LineSearch.init(rawValue:)) ?? .none)
-        var image = try SynthesisOracleTests.npy("image.npy")
+        var image = try SynthesisOracleFixture.small.npy("image.npy")
         var losses: [Double] = []
         for _ in 0..<c.steps {
             try optimizer.step(&image) { x in
@@ -68,7 +68,7 @@ import Testing
             let tolerance = k < 6 ? 1e-4 : 1e-3
             #expect(abs(mine - theirs) <= tolerance * abs(theirs), "\(name) evaluation \(k): \(mine) vs PyTorch \(theirs)")
         }
-        let error = SynthesisOracleTests.relativeError(image, try SynthesisOracleTests.npy("lbfgs_\(name).npy"))
+        let error = SynthesisOracleFixture.relativeError(image, try SynthesisOracleFixture.small.npy("lbfgs_\(name).npy"))
         #expect(error <= 1e-2, "\(name): final image relative error \(error)")
     }
 
