@@ -115,6 +115,21 @@ public struct Parser {
         return Program(statements: statements)
     }
 
+    /// Items separated by commas up to `close` (a trailing comma allowed); `lastHeight` becomes the tallest item's.
+    private mutating func commaSeparated<T>(until close: String, _ item: (inout Parser) throws -> T) throws -> [T] {
+        var items: [T] = []
+        var height = 0
+        while !current.isSymbol(close) && current.kind != .end {
+            let before = position
+            items.append(try item(&self))
+            height = max(height, lastHeight)
+            if accept(",") == nil { break }
+            precondition(position > before, "parser made no progress")
+        }
+        lastHeight = height
+        return items
+    }
+
     private mutating func skipSeparators() {
         while current.kind == .newline || current.isSymbol(";") { advance() }
     }
@@ -364,19 +379,7 @@ public struct Parser {
             return inner
         case .symbol("["):
             advance()
-            let items: [Expr] = try nested(at: t.span) { p in
-                var items: [Expr] = []
-                var height = 0
-                while !p.current.isSymbol("]") && p.current.kind != .end {
-                    let before = p.position
-                    items.append(try p.expression())
-                    height = max(height, p.lastHeight)
-                    if p.accept(",") == nil { break }
-                    precondition(p.position > before, "parser made no progress")
-                }
-                p.lastHeight = height
-                return items
-            }
+            let items: [Expr] = try nested(at: t.span) { p in try p.commaSeparated(until: "]") { try $0.expression() } }
             let height = lastHeight
             let close = try expect("]", closing: t)
             _ = try grow(height + 1, at: t.span)
@@ -384,28 +387,21 @@ public struct Parser {
         case .symbol("{"):
             advance()
             let pairs: [(key: Expr, value: Expr)] = try nested(at: t.span) { p in
-                var pairs: [(key: Expr, value: Expr)] = []
-                var height = 0
-                while !p.current.isSymbol("}") && p.current.kind != .end {
-                    let before = p.position
+                try p.commaSeparated(until: "}") { p in
                     let key = try p.expression()
-                    height = max(height, p.lastHeight)
+                    let keyHeight = p.lastHeight
                     guard p.accept(":") != nil else { throw p.unexpected("in the dict (expected ':' after the key)") }
                     let value = try p.expression()
-                    height = max(height, p.lastHeight)
-                    pairs.append((key, value))
-                    if p.accept(",") == nil { break }
-                    precondition(p.position > before, "parser made no progress")
+                    p.lastHeight = max(keyHeight, p.lastHeight)
+                    return (key, value)
                 }
-                p.lastHeight = height
-                return pairs
             }
             let height = lastHeight
             let close = try expect("}", closing: t)
             _ = try grow(height + 1, at: t.span)
             return .dict(pairs, t.span.through(close.span))
         default:
-            throw unexpected(current.kind == .end || current.kind == .newline ? "(expected a value)" : "(expected a value)")
+            throw unexpected("(expected a value)")
         }
     }
 }
