@@ -159,3 +159,29 @@ if mode == "bhsplit" {
     let trees = time("quad tree build x20") { (0..<20).map { _ in QuadTree(y) } }
     time("BH traversal x20") { for t in trees { _ = t.repulsive(theta: 0.5, kernel: kernel) } }
 }
+if mode == "knn" {
+    // PCA 70k×784 → 50 (3×) and exact 90-NN of the result (args[3] times, default 3), then 300 rows checked against brute force in Double.
+    let n = Int(args.count > 2 ? args[2] : "70000")!
+    let (pixels, _) = try loadFashion(n)
+    var x = [Float]()
+    for r in 0..<3 { x = try time("PCA \(n)x784->50 (\(r))") { try PCA.fit(pixels, rows: n, cols: 784, dimensions: 50).projected } }
+    let reps = Int(args.count > 3 ? args[3] : "3")!
+    var graph = NeighborGraph(count: 0, k: 0, indices: [], squaredDistances: [])
+    for r in 0..<reps { graph = try time("90-NN (\(r))") { try NearestNeighbors.exact(x, rows: n, cols: 50, k: 90) } }
+    var bad = 0, checksum: UInt64 = 0
+    for v in graph.indices { checksum = checksum &* 31 &+ UInt64(v) }
+    for v in graph.squaredDistances { checksum = checksum &* 31 &+ UInt64(v.bitPattern) }
+    for t in 0..<300 {
+        let i = (t * 7919) % n
+        var pairs = [(Double, Int)]()
+        for j in 0..<n where j != i {
+            var d = 0.0
+            for c in 0..<50 { let u = Double(x[i * 50 + c]) - Double(x[j * 50 + c]); d += u * u }
+            pairs.append((d, j))
+        }
+        pairs.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+        let want = Set(pairs.prefix(89).map(\.1)), got = Set(graph.indices[(i * 90)..<(i * 90 + 90)].map(Int.init))
+        if !want.isSubset(of: got) { bad += 1 }
+    }
+    print("knn checksum \(checksum), rows whose 89 true nearest are not all among the 90 found: \(bad) of 300")
+}
