@@ -111,10 +111,11 @@ if mode == "lap" {
 }
 if mode == "gradient" {
     // Gradient accuracy on the realistic N = 2,000 states of Tests/EngineTests/Fixtures/embedding_gradient2000.json
-    // (openTSNE's errors on the same states: bench/tsne/gradient_error.py). Extra args: theta, interpolation points, ints per interval.
+    // (openTSNE's errors on the same states: bench/tsne/gradient_error.py). Extra args: theta, interpolation points, ints per interval, min intervals.
     let theta = Double(args.count > 2 ? args[2] : "0.5")!
     let points = Int(args.count > 3 ? args[3] : "5")!
     let ints = Double(args.count > 4 ? args[4] : "1")!
+    let minIntervals = Int(args.count > 5 ? args[5] : "50")!
     let root = ProcessInfo.processInfo.environment["FOVEA_ROOT"] ?? "."
     let data = try Data(contentsOf: URL(fileURLWithPath: root + "/Tests/EngineTests/Fixtures/embedding_gradient2000.json"))
     let ref = try JSONSerialization.jsonObject(with: data) as! [String: Any]
@@ -132,7 +133,7 @@ if mode == "gradient" {
         let exactRep = TSNE.gradient(affinities: empty, embedding: y, method: .exact).gradient
         for m in [TSNEGradientMethod.barnesHut, .fft] {
             let s = Date()
-            let g = TSNE.gradient(affinities: p, embedding: y, method: m, theta: theta, interpolationPoints: points, intsInInterval: ints).gradient
+            let g = TSNE.gradient(affinities: p, embedding: y, method: m, theta: theta, interpolationPoints: points, minIntervals: minIntervals, intsInInterval: ints).gradient
             let t = Date().timeIntervalSince(s)
             print(String(format: "%@ %@: full %.5f  repulsive %.5f  (%.1f ms)", state, m.rawValue,
                          norm(g, exact) / norm(exact, zero), norm(g, exact) / norm(exactRep, zero), 1000 * t))

@@ -5,8 +5,8 @@ import Foundation
 /// (openTSNE's opening criterion). Unlike openTSNE, a summarised cell contributes its monopole AND its
 /// quadrupole term (second moments about the centre of mass; the dipole vanishes there), which makes the error
 /// O(θ³) instead of O(θ²): about 5× smaller at θ = 0.5 for a few more flops per interaction (see
-/// bench/tsne/README.md, gradient accuracy). Leaves hold their points exactly (several when points coincide),
-/// and a point never interacts with itself.
+/// bench/tsne/README.md, gradient accuracy). Leaves hold up to `leafSize` points (more when points coincide),
+/// summed exactly unless the leaf is summarised whole, and a point never interacts with itself.
 struct QuadTree {
     struct Node {
         var comX = 0.0, comY = 0.0
@@ -74,6 +74,9 @@ struct QuadTree {
     /// Points per traversal group: the tree is walked once per cell of at most this many points, not once per
     /// point (bench/tsne/README.md, session 3).
     static let groupSize = 64
+    /// Points per leaf at most: small leaves are summed directly anyway (or summarised whole), and stopping
+    /// the split there saves most of the nodes and levels of the build.
+    static let leafSize = 8
 
     /// Repulsive forces and Z by Barnes–Hut with opening angle θ, walking the tree once per GROUP of nearby
     /// points (a cell with ≤ `groupSize` points, Barnes 1990): a cell is summarised for the whole group when
@@ -113,18 +116,16 @@ struct QuadTree {
                                     top -= 1
                                     let index = Int(stack[top])
                                     let node = np[index]
-                                    if node.firstChild < 0 {
+                                    let dx = max(0, x0 - node.comX, node.comX - x1), dy = max(0, y0 - node.comY, node.comY - y1)
+                                    // A cell holding the group is always opened (so each point meets itself, directly).
+                                    let holdsGroup = Int(node.start) <= s && e <= Int(node.end)
+                                    if !holdsGroup && node.count > 1 && node.side2 < theta2 * (dx * dx + dy * dy) {
+                                        lists.appendCell(node)
+                                    } else if node.firstChild < 0 {
                                         for t in Int(node.start)..<Int(node.end) {
                                             let j = Int(op[t])
                                             lists.directX.append(yp[2 * j]); lists.directY.append(yp[2 * j + 1])
                                         }
-                                        continue
-                                    }
-                                    let dx = max(0, x0 - node.comX, node.comX - x1), dy = max(0, y0 - node.comY, node.comY - y1)
-                                    // A cell holding the group is always opened (so each point meets itself, directly).
-                                    let holdsGroup = Int(node.start) <= s && e <= Int(node.end)
-                                    if !holdsGroup && node.side2 < theta2 * (dx * dx + dy * dy) {
-                                        lists.appendCell(node)
                                     } else {
                                         let c = Int(node.firstChild)
                                         for k in 0..<4 where np[c + k].count > 0 { stack[top] = Int32(c + k); top += 1 }
@@ -323,7 +324,7 @@ struct TreeBuilder {
             nodes[node].comX = mx; nodes[node].comY = my
             nodes[node].qxx = xx; nodes[node].qxy = xy; nodes[node].qyy = yy
         }
-        if e - s <= 1 || depth >= 48 { return }
+        if e - s <= QuadTree.leafSize || depth >= 48 { return }
         if depth >= stopAt {
             pending.append(Pending(node: node, start: s, end: e, cx: cx, cy: cy, side: side, depth: depth))
             return

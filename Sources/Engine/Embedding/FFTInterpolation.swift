@@ -22,7 +22,7 @@ final class FFTInterpolation: @unchecked Sendable {
     /// Kernel spectra for the current grid: FFT(w·u) and FFT(w) (both real), m×m transposed.
     private var spectrum: (m: Int, spacing: Double, dof: Double, wu: [Double], w: [Double])?
 
-    init(interpolationPoints: Int = 5, minIntervals: Int = 50, intsInInterval: Double = 1) {
+    init(interpolationPoints: Int = 5, minIntervals: Int = 20, intsInInterval: Double = 1) {
         self.interpolationPoints = max(1, interpolationPoints)
         self.minIntervals = max(1, minIntervals)
         self.intsInInterval = intsInInterval > 0 ? intsInInterval : 1
