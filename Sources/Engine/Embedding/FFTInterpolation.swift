@@ -43,10 +43,11 @@ final class FFTInterpolation: @unchecked Sendable {
     }
 
     /// Estimated CPU milliseconds of one `repulsive` call for n points spanning `extent` (fitted on this
-    /// machine: a·n·p²/25 + b·m²·log₂m; bench/tsne/README.md), for choosing between FFT and Barnes–Hut.
+    /// machine: a·n·p²/25 + b·m²·log₂m + c; bench/tsne/README.md, sessions 2 and 3), for choosing between FFT
+    /// and Barnes–Hut.
     func estimatedCost(count n: Int, extent: Double) -> Double {
         let m = Double(grid(extent: extent).m), p = Double(interpolationPoints)
-        return 3.3e-4 * Double(n) * p * p / 25 + 9.6e-6 * m * m * log2(m)
+        return 4.2e-4 * Double(n) * p * p / 25 + 9.6e-6 * m * m * log2(m) + 4
     }
 
     func repulsive(_ y: [Double], kernel: TSNEKernel) -> RepulsiveForces {
