@@ -2,7 +2,8 @@ import Foundation
 
 /// A 2-D quad tree over the embedding for the Barnes–Hut approximation of the repulsive forces: a cell of
 /// side s whose centre of mass is at distance d from the point stands in for all its points when s/d < θ
-/// (openTSNE's opening criterion). Unlike openTSNE, a summarised cell contributes its monopole AND its
+/// (openTSNE's opening criterion, applied per group of nearby points with d measured to the group's bounding
+/// box: `repulsive`). Unlike openTSNE, a summarised cell contributes its monopole AND its
 /// quadrupole term (second moments about the centre of mass; the dipole vanishes there), which makes the error
 /// O(θ³) instead of O(θ²): about 5× smaller at θ = 0.5 for a few more flops per interaction (see
 /// bench/tsne/README.md, gradient accuracy). Leaves hold up to `leafSize` points (more when points coincide),
