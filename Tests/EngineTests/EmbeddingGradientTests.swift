@@ -67,7 +67,7 @@ import Engine
     /// The check, "BH and FFT gradients within 1 % of the exact gradient on N = 2,000", on realistic
     /// states: openTSNE's embedding of the first 2,000 Fashion-MNIST test images (PCA-50, seed 0) after early
     /// exaggeration and converged (Fixtures/embedding_gradient2000.json, bench/tsne/gradient_error.py), with
-    /// P from our exact 90-NN affinities. Default settings: BH θ = 0.5 (with quadrupoles), FFT p = 5.
+    /// P from our exact 90-NN affinities. Default settings: BH θ = 0.8 (quadrupoles, grouped traversal), FFT p = 5.
     /// openTSNE's own errors on the same states are in the fixture; our BH must beat its BH.
     @Test(arguments: [TSNEGradientMethod.barnesHut, .fft])
     func approximateGradientsWithinOnePercentOnFashion(method: TSNEGradientMethod) throws {

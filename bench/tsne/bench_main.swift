@@ -44,15 +44,32 @@ if mode == "profile" {
     let graph = try time("90-NN") { try NearestNeighbors.exact(x, rows: n, cols: 50, k: 90) }
     let p = time("affinities") { PerplexityAffinities.compute(neighbors: graph, perplexity: 30) }
     var options = TSNEOptions(); options.method = method
-    var last = Date()
-    let result = try time("t-SNE total \(method)") {
-        try TSNE.embed(x, rows: n, cols: 50, options: options) { pr in
+    // The same work as TSNE.embed (which computes the 90-NN and P itself), timed by phase.
+    let snapshots = ProcessInfo.processInfo.environment["TSNE_SNAPSHOTS"]  // directory for embedding snapshots
+    var last = Date(), lastCPU = cpuSeconds()
+    let workspace = FFTInterpolation(interpolationPoints: options.interpolationPoints, minIntervals: options.minIntervals,
+                                     intsInInterval: options.intsInInterval)
+    func save(_ y: [Float], _ iteration: Int) {
+        guard let dir = snapshots else { return }
+        let data = y.withUnsafeBufferPointer { Data(buffer: $0) }
+        try? data.write(to: URL(fileURLWithPath: "\(dir)/snap_\(n)_\(iteration).f32"))
+    }
+    let result = try time("t-SNE init + optimisation \(method)") { () -> TSNEResult in
+        let initial = try TSNE.initialEmbedding(x, rows: n, cols: 50, options: options)
+        save(initial.map(Float.init), 0)
+        return TSNE.optimize(affinities: p, initial: initial, options: options) { pr in
+            if [125, 250, 300, 400, 550].contains(pr.iteration) { save(pr.embedding, pr.iteration) }
             if pr.iteration % 50 == 0 {
-                print(String(format: "  iter %d KL %.4f  (%.2f s / 50 it)", pr.iteration, pr.kl, Date().timeIntervalSince(last))); fflush(stdout)
-                last = Date()
+                let e = TSNE.extent(pr.embedding.map(Double.init))
+                print(String(format: "  iter %d KL %.4f  (%.2f s wall, %.2f s CPU / 50 it; extent %.1f, auto → %@)", pr.iteration, pr.kl,
+                             Date().timeIntervalSince(last), cpuSeconds() - lastCPU, e,
+                             TSNE.autoMethod(count: n, extent: e, fft: workspace).rawValue)); fflush(stdout)
+                last = Date(); lastCPU = cpuSeconds()
             }
         }
     }
+    save(result.embedding, 750)
+    print("total (90-NN + affinities + t-SNE): see the three lines above; TSNE.embed does exactly these steps")
     var lo: Float = .infinity, hi: Float = -.infinity
     for v in result.embedding { lo = min(lo, v); hi = max(hi, v) }
     print("range", lo, hi)
@@ -94,10 +111,11 @@ if mode == "lap" {
 }
 if mode == "gradient" {
     // Gradient accuracy on the realistic N = 2,000 states of Tests/EngineTests/Fixtures/embedding_gradient2000.json
-    // (openTSNE's errors on the same states: bench/tsne/gradient_error.py). Extra args: theta, interpolation points, ints per interval.
+    // (openTSNE's errors on the same states: bench/tsne/gradient_error.py). Extra args: theta, interpolation points, ints per interval, min intervals.
     let theta = Double(args.count > 2 ? args[2] : "0.5")!
     let points = Int(args.count > 3 ? args[3] : "5")!
     let ints = Double(args.count > 4 ? args[4] : "1")!
+    let minIntervals = Int(args.count > 5 ? args[5] : "50")!
     let root = ProcessInfo.processInfo.environment["FOVEA_ROOT"] ?? "."
     let data = try Data(contentsOf: URL(fileURLWithPath: root + "/Tests/EngineTests/Fixtures/embedding_gradient2000.json"))
     let ref = try JSONSerialization.jsonObject(with: data) as! [String: Any]
@@ -115,7 +133,7 @@ if mode == "gradient" {
         let exactRep = TSNE.gradient(affinities: empty, embedding: y, method: .exact).gradient
         for m in [TSNEGradientMethod.barnesHut, .fft] {
             let s = Date()
-            let g = TSNE.gradient(affinities: p, embedding: y, method: m, theta: theta, interpolationPoints: points, intsInInterval: ints).gradient
+            let g = TSNE.gradient(affinities: p, embedding: y, method: m, theta: theta, interpolationPoints: points, minIntervals: minIntervals, intsInInterval: ints).gradient
             let t = Date().timeIntervalSince(s)
             print(String(format: "%@ %@: full %.5f  repulsive %.5f  (%.1f ms)", state, m.rawValue,
                          norm(g, exact) / norm(exact, zero), norm(g, exact) / norm(exactRep, zero), 1000 * t))
@@ -158,4 +176,55 @@ if mode == "bhsplit" {
     let kernel = TSNEKernel(dof: 1)
     let trees = time("quad tree build x20") { (0..<20).map { _ in QuadTree(y) } }
     time("BH traversal x20") { for t in trees { _ = t.repulsive(theta: 0.5, kernel: kernel) } }
+}
+if mode == "knn" {
+    // PCA 70k×784 → 50 (3×) and exact 90-NN of the result (args[3] times, default 3), then 300 rows checked against brute force in Double.
+    let n = Int(args.count > 2 ? args[2] : "70000")!
+    let (pixels, _) = try loadFashion(n)
+    var x = [Float]()
+    for r in 0..<3 { x = try time("PCA \(n)x784->50 (\(r))") { try PCA.fit(pixels, rows: n, cols: 784, dimensions: 50).projected } }
+    let reps = Int(args.count > 3 ? args[3] : "3")!
+    var graph = NeighborGraph(count: 0, k: 0, indices: [], squaredDistances: [])
+    for r in 0..<reps { graph = try time("90-NN (\(r))") { try NearestNeighbors.exact(x, rows: n, cols: 50, k: 90) } }
+    var bad = 0, checksum: UInt64 = 0
+    for v in graph.indices { checksum = checksum &* 31 &+ UInt64(v) }
+    for v in graph.squaredDistances { checksum = checksum &* 31 &+ UInt64(v.bitPattern) }
+    for t in 0..<300 {
+        let i = (t * 7919) % n
+        var pairs = [(Double, Int)]()
+        for j in 0..<n where j != i {
+            var d = 0.0
+            for c in 0..<50 { let u = Double(x[i * 50 + c]) - Double(x[j * 50 + c]); d += u * u }
+            pairs.append((d, j))
+        }
+        pairs.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+        let want = Set(pairs.prefix(89).map(\.1)), got = Set(graph.indices[(i * 90)..<(i * 90 + 90)].map(Int.init))
+        if !want.isSubset(of: got) { bad += 1 }
+    }
+    print("knn checksum \(checksum), rows whose 89 true nearest are not all among the 90 found: \(bad) of 300")
+}
+if mode == "parts" {
+    // Per-part CPU cost of one gradient on saved 70k embedding snapshots (TSNE_SNAPSHOTS of a `tsne` run):
+    // attractive forces, BH tree build, BH traversal (θ from args[3], default 0.5), FFT repulsion.
+    let n = Int(args.count > 2 ? args[2] : "70000")!
+    let theta = Double(args.count > 3 ? args[3] : "0.5")!
+    let dir = ProcessInfo.processInfo.environment["TSNE_SNAPSHOTS"] ?? "/tmp/snaps"
+    let (pixels, _) = try loadFashion(n)
+    let x = try PCA.fit(pixels, rows: n, cols: 784, dimensions: 50).projected
+    let p = PerplexityAffinities.compute(neighbors: try NearestNeighbors.exact(x, rows: n, cols: 50, k: 90), perplexity: 30)
+    print("P nonzeros \(p.values.count) (\(Double(p.values.count) / Double(n)) a row)")
+    let kernel = TSNEKernel(dof: 1)
+    for it in [0, 125, 250, 300, 400, 550, 750] {
+        guard let data = FileManager.default.contents(atPath: "\(dir)/snap_\(n)_\(it).f32") else { continue }
+        let y: [Double] = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }.map { Double($0) }
+        let fft = FFTInterpolation()
+        print(String(format: "iteration %d: extent %.1f, fft grid m = %d", it, TSNE.extent(y), fft.grid(extent: TSNE.extent(y)).m))
+        var g = [Double](repeating: 0, count: 2 * n)
+        time("  attractive x5") { for _ in 0..<5 { _ = y.withUnsafeBufferPointer { yp in g.withUnsafeMutableBufferPointer { gp in
+            TSNEGradient.addAttractive(p: p, embedding: yp.baseAddress!, kernel: kernel, scale: 1, gradient: gp.baseAddress!, evaluateKL: false) } } } }
+        let trees = time("  BH tree build x5") { (0..<5).map { _ in QuadTree(y) } }
+        time("  BH traversal x5 θ=\(theta)") { for t in trees { _ = t.repulsive(theta: theta, kernel: kernel) } }
+        _ = fft.repulsive(y, kernel: kernel)
+        time("  FFT x5") { for _ in 0..<5 { _ = fft.repulsive(y, kernel: kernel) } }
+    }
 }

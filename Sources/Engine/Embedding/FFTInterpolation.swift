@@ -22,7 +22,7 @@ final class FFTInterpolation: @unchecked Sendable {
     /// Kernel spectra for the current grid: FFT(w·u) and FFT(w) (both real), m×m transposed.
     private var spectrum: (m: Int, spacing: Double, dof: Double, wu: [Double], w: [Double])?
 
-    init(interpolationPoints: Int = 5, minIntervals: Int = 50, intsInInterval: Double = 1) {
+    init(interpolationPoints: Int = 5, minIntervals: Int = 20, intsInInterval: Double = 1) {
         self.interpolationPoints = max(1, interpolationPoints)
         self.minIntervals = max(1, minIntervals)
         self.intsInInterval = intsInInterval > 0 ? intsInInterval : 1
@@ -43,10 +43,11 @@ final class FFTInterpolation: @unchecked Sendable {
     }
 
     /// Estimated CPU milliseconds of one `repulsive` call for n points spanning `extent` (fitted on this
-    /// machine: a·n·p²/25 + b·m²·log₂m; bench/tsne/README.md), for choosing between FFT and Barnes–Hut.
+    /// machine: a·n·p²/25 + b·m²·log₂m + c; bench/tsne/README.md, sessions 2 and 3), for choosing between FFT
+    /// and Barnes–Hut.
     func estimatedCost(count n: Int, extent: Double) -> Double {
         let m = Double(grid(extent: extent).m), p = Double(interpolationPoints)
-        return 3.3e-4 * Double(n) * p * p / 25 + 9.6e-6 * m * m * log2(m)
+        return 4.2e-4 * Double(n) * p * p / 25 + 9.6e-6 * m * m * log2(m) + 4
     }
 
     func repulsive(_ y: [Double], kernel: TSNEKernel) -> RepulsiveForces {
