@@ -46,12 +46,13 @@ public enum BLAS {
         set { openblas_set_num_threads(Int32(max(1, newValue))) }
     }
 
-    /// Upper triangle of C[d×d] = alpha · Xᵀ X for X row-major n×d (a covariance's Gram matrix); the strict
-    /// lower triangle of C is left as it was.
-    public static func gramUpper(_ x: UnsafePointer<Float>, n: Int, d: Int, alpha: Float, c: UnsafeMutablePointer<Float>) {
+    /// Upper triangle of C[d×d] = alpha · Xᵀ X + beta · C for X row-major n×d (a covariance's Gram matrix, or a
+    /// block of rows added to one); the strict lower triangle of C is left as it was.
+    public static func gramUpper(_ x: UnsafePointer<Float>, n: Int, d: Int, alpha: Float, beta: Float = 0,
+                                 c: UnsafeMutablePointer<Float>) {
         guard n > 0, d > 0 else { return }
         BatchParallel.outsideRegions {
-            cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(d), Int32(n), alpha, x, Int32(d), 0, c, Int32(d))
+            cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(d), Int32(n), alpha, x, Int32(d), beta, c, Int32(d))
         }
     }
 

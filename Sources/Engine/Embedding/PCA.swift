@@ -129,7 +129,7 @@ public enum PCA {
                                 let src = x0 + (r0 + r) * cols, dst = block + r * cols
                                 for j in 0..<cols { dst[j] = src[j] - mu[j] }
                             }
-                            EmbeddingBLAS.gramUpper(block, n: rn, d: cols, alpha: alpha, beta: r0 == lo ? 0 : 1, c: c)
+                            BLAS.gramUpper(block, n: rn, d: cols, alpha: alpha, beta: r0 == lo ? 0 : 1, c: c)
                         }
                     }
                 }
