@@ -133,6 +133,101 @@ import TestSupport
         #expect(!byBoxes.contains("fc") && !byBoxes.contains("flatten"))
     }
 
+    /// Captum's definition computed the slow way: every occluded copy through the full graph.
+    static func referenceOcclusion(_ model: Model, _ x: Tensor, target: Int, window: (Int, Int), stride: (Int, Int),
+                                   kind: ScoreKind) throws -> Tensor {
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let rows = (h - window.0 + stride.0 - 1) / stride.0 + 1, columns = (w - window.1 + stride.1 - 1) / stride.1 + 1
+        let windows = (0..<(rows * columns)).map { p in
+            let (y0, x0) = ((p / columns) * stride.0, (p % columns) * stride.1)
+            return ActivationBox(top: y0, left: x0, bottom: min(h, y0 + window.0), right: min(w, x0 + window.1))
+        }
+        var out = Tensor.zeros([n, c, h, w])
+        for row in 0..<n {
+            let base = scores(of: try model.outputLogits(try x.slice(axis: 0, row..<(row + 1))), targets: [target], kind: kind)[0]
+            let occluded = scores(of: try model.outputLogits(occludedCopies(x, row: row, windows: windows, fill: 0)),
+                                  targets: Array(repeating: target, count: windows.count), kind: kind)
+            var total = [Double](repeating: 0, count: h * w), count = [Double](repeating: 0, count: h * w)
+            for (box, score) in zip(windows, occluded) {
+                for y in box.top..<box.bottom {
+                    for xx in box.left..<box.right {
+                        total[y * w + xx] += Double(base - score)
+                        count[y * w + xx] += 1
+                    }
+                }
+            }
+            out.withUnsafeMutableBufferPointer { o in
+                for ch in 0..<c { for i in 0..<(h * w) { o[(row * c + ch) * h * w + i] = Float(total[i] / count[i]) } }
+            }
+        }
+        return out
+    }
+
+    @Test(arguments: [ScoreKind.logit, .probability])
+    func occlusionEqualsEveryCopyThroughTheFullGraph(kind: ScoreKind) throws {
+        let model = try Self.mixedModel()
+        let x = TestSupport.randn([2, 3, 17, 15], seed: 11)
+        let settings = OcclusionSettings(window: (4, 3), stride: (2, 3), fill: [0], score: kind, batchSize: 5)
+        let result = try model.occlusion(x, target: 3, settings: settings)
+        let expected = try Self.referenceOcclusion(model, x, target: 3, window: (4, 3), stride: (2, 3), kind: kind)
+        #expect(Self.relativeError(result.attributions, expected) <= 1e-5)
+    }
+
+    /// A fully convolutional classifier (squeezenet's head): conv, ReLU, 1×1 conv to 5 classes, ReLU, global
+    /// average pooling, Flatten.
+    static func convolutionalClassifier() throws -> Model {
+        var g = try Graph(inputs: [.init(name: "x", shape: [nil, 3, 9, 9])])
+        g.addInitializer("c.w", TestSupport.randn([6, 3, 3, 3], seed: 61, std: 0.4))
+        g.addInitializer("k.w", TestSupport.randn([5, 6, 1, 1], seed: 62, std: 0.4))
+        g.addInitializer("k.b", TestSupport.randn([5], seed: 63, std: 0.4))
+        try g.addNode("c", Conv(pads: [1, 1, 1, 1]), inputs: ["x", "c.w"])
+        try g.addNode("r", Relu(), inputs: ["c"])
+        try g.addNode("k", Conv(), inputs: ["r", "k.w", "k.b"])
+        try g.addNode("kr", Relu(), inputs: ["k"])
+        try g.addNode("gap", GlobalAveragePool(), inputs: ["kr"])
+        try g.addNode("flat", Flatten(), inputs: ["gap"])
+        g.outputs = ["flat"]
+        let pre = Preprocessing(channels: 3, inputHeight: 9, inputWidth: 9, mean: [0, 0, 0], std: [1, 1, 1], classNames: [])
+        return Model(name: "fully-convolutional", graph: g, preprocessing: pre, input: "x", output: "flat")
+    }
+
+    @Test func singleLogitGraphComputesOnlyTheTargetLogit() throws {
+        let model = try Self.convolutionalClassifier()
+        let x = TestSupport.randn([3, 3, 9, 9], seed: 5)
+        let pass = try model.graph.forward([model.input: x], fetch: [model.output])
+        let logits = pass.values[model.output]!
+        for k in [0, 4] {
+            let single = try #require(SingleLogitGraph(model.graph, output: model.output, shapes: pass.shapes, keeping: k))
+            #expect(single.graph.initializers[single.graph.node(named: "k")!.inputs[1]]?.shape == [1, 6, 1, 1])
+            let one = try single.graph.run([model.input: x], fetch: [model.output])[model.output]!
+            #expect(one.shape == [3, 1])
+            #expect(Self.relativeError(one, try logits.slice(axis: 1, k..<(k + 1))) <= 1e-6, "logit \(k)")
+        }
+        // Gemm classifiers are left whole; a softmax output mixes the classes.
+        let mixed = try Self.mixedModel()
+        var g = mixed.graph
+        try g.addNode("softmax", Softmax(), inputs: ["fc"])
+        let shapes = try g.forward(["x": TestSupport.randn([1, 3, 17, 15], seed: 1)], fetch: ["softmax"]).shapes
+        #expect(SingleLogitGraph(g, output: "fc", shapes: shapes, keeping: 0) == nil)
+        #expect(SingleLogitGraph(g, output: "softmax", shapes: shapes, keeping: 0) == nil)
+    }
+
+    @Test func occlusionOfAConvolutionalClassifierIsTheSameForEveryScoreAndBatchSize() throws {
+        let model = try Self.convolutionalClassifier()
+        let x = TestSupport.randn([2, 3, 9, 9], seed: 8)
+        for kind in [ScoreKind.logit, .probability] {
+            let expected = try Self.referenceOcclusion(model, x, target: 2, window: (3, 3), stride: (2, 2), kind: kind)
+            var reference: Tensor?
+            for batchSize in [1, 4, 64] {
+                let settings = OcclusionSettings(window: (3, 3), stride: (2, 2), fill: [0], score: kind, batchSize: batchSize)
+                let result = try model.occlusion(x, target: 2, settings: settings)
+                #expect(Self.relativeError(result.attributions, expected) <= 1e-5, "\(kind)")
+                if let reference { #expect(result.attributions == reference, "\(kind) batch size \(batchSize)") }
+                reference = result.attributions
+            }
+        }
+    }
+
     @Test func strideLongerThanThePatchIsRefused() throws {
         let model = try Self.mixedModel()
         let settings = OcclusionSettings(window: (2, 2), stride: (3, 1), fill: [0], score: .logit)
@@ -175,5 +270,25 @@ import TestSupport
         #expect(try size("features.3") == [11, 11])
         #expect(try size("features.10") == [11, 11], "fire 7")
         #expect(try size("features.11") == nil, "fire 8 runs on whole maps")
+        // The logit score needs one row of the 1000-class 1×1 classifier convolution.
+        let single = try #require(SingleLogitGraph(model.graph, output: model.output, shapes: plan.clean.mapValues(\.shape),
+                                                   keeping: 7))
+        let classifier = single.graph.node(named: "classifier.1")!
+        #expect(single.graph.initializers[classifier.inputs[1]]?.shape == [1, 512, 1, 1])
+    }
+}
+
+extension IncrementalOcclusionTests {
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: squeezeNet.path), "needs tools/oracle/make_fixtures.py --large"))
+    func squeezeNetOcclusionIsIdenticalForEveryBatchSize() throws {
+        let model = Model(onnx: try ONNXModel.load(contentsOf: Self.squeezeNet), name: "squeezenet1_1")
+        let x = TestSupport.randn([1, 3, 224, 224], seed: 4)
+        var reference: Tensor?
+        for batchSize in [1, 6, 25] {
+            let settings = OcclusionSettings(window: (48, 48), stride: (32, 48), fill: [0], score: .logit, batchSize: batchSize)
+            let result = try model.occlusion(x, target: 5, settings: settings)
+            if let reference { #expect(result.attributions == reference, "batch size \(batchSize)") }
+            reference = result.attributions
+        }
     }
 }

@@ -61,7 +61,17 @@ extension Model {
         guard let outputValue = pass.values[output] else { throw GraphError("model \(name) computed no output") }
         let logits = Self.rows(outputValue)
         let targets = try resolveTargets(target, logits: logits)
-        let base = scores(of: logits, targets: targets, kind: settings.score)
+        var base = scores(of: logits, targets: targets, kind: settings.score)
+        // A logit score needs only the target's row of the classifier layer (when all rows share the target).
+        var evaluated = (graph: graph, values: pass.values, targets: targets)
+        if settings.score == .logit, let t = targets.first, targets.allSatisfy({ $0 == t }),
+            let single = SingleLogitGraph(graph, output: output, shapes: pass.shapes, keeping: t)
+        {
+            let reduced = try single.graph.forward([self.input: input], fetch: [output], interruption: interruption)
+            guard let value = reduced.values[output] else { throw GraphError("model \(name) computed no output") }
+            evaluated = (single.graph, reduced.values, Array(repeating: 0, count: n))
+            base = scores(of: Self.rows(value), targets: evaluated.targets, kind: .logit)
+        }
 
         let plane = h * w
         var total = [Double](repeating: 0, count: n * plane)
@@ -74,8 +84,8 @@ extension Model {
             for y in window.top..<window.bottom { for x in window.left..<window.right { covered[y * w + x] += 1 } }
         }
         let inputBoxes = windows.map { $0.extended(toHeight: wh, width: ww, mapHeight: h, mapWidth: w) }
-        let incremental = try IncrementalInference(graph: graph, input: self.input, output: output,
-                                                   clean: pass.values, inputBoxes: inputBoxes)
+        let incremental = try IncrementalInference(graph: evaluated.graph, input: self.input, output: output,
+                                                   clean: evaluated.values, inputBoxes: inputBoxes)
 
         let jobs = n * positions
         var done = 0
@@ -105,7 +115,7 @@ extension Model {
             }
             let occludedLogits = Self.rows(try incremental.runParallel(
                 rows: rows, perturbations: perturbations, inputRegion: region, interruption: interruption))
-            let occluded = scores(of: occludedLogits, targets: rows.map { targets[$0] }, kind: settings.score)
+            let occluded = scores(of: occludedLogits, targets: rows.map { evaluated.targets[$0] }, kind: settings.score)
             for s in 0..<b {
                 let drop = Double(base[rows[s]] - occluded[s])
                 let window = windows[perturbations[s]]
