@@ -59,11 +59,17 @@ extension Model {
             attributions = method == .guided ? result.gradient : result.gradient.map(abs)
             (logits, targets) = (result.logits, result.targets)
         case .smoothgrad, .integrated:
-            logits = try outputLogits(input, interruption: interruption)
+            let pass = try graph.forward([self.input: input], fetch: [output], capture: [], interruption: interruption)
+            guard let raw = pass.values[output] else { throw GraphError("model \(name) computed no output") }
+            logits = Self.rows(raw)
             targets = try resolveTargets(target, logits: logits)
+            // Every gradient below is of one logit: the classifier can compute just that one.
+            let (reduced, reducedTargets) = self.reduced(toLogitOf: targets, shapes: pass.shapes)
             attributions = method == .smoothgrad
-                ? try smoothGrad(input, targets: targets, options: options, interruption: interruption, progress: progress)
-                : try integratedGradients(input, targets: targets, options: options, interruption: interruption, progress: progress)
+                ? try reduced.smoothGrad(input, targets: reducedTargets, options: options, interruption: interruption,
+                                         progress: progress)
+                : try reduced.integratedGradients(input, targets: reducedTargets, options: options,
+                                                  interruption: interruption, progress: progress)
         }
         let probabilities = scores(of: logits, targets: targets, kind: .probability)
         return Attribution(attributions: attributions, map: maxAbsOverChannels(attributions), targets: targets,

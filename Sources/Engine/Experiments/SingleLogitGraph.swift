@@ -59,3 +59,18 @@ struct SingleLogitGraph {
                           trainable: graph.trainable, nodes: nodes)
     }
 }
+
+extension Model {
+    /// This model computing only the logit every row explains, with the targets renumbered to 0, for the many
+    /// gradients of a logit score (integrated gradients, SmoothGrad): the classifier's forward and backward
+    /// shrink to one channel. Unchanged when the rows explain different classes or the graph does not allow it.
+    /// - Parameter shapes: the shape of every value (from a forward pass of this model).
+    func reduced(toLogitOf targets: [Int], shapes: [String: [Int]]) -> (model: Model, targets: [Int]) {
+        guard let t = targets.first, targets.allSatisfy({ $0 == t }),
+            let single = SingleLogitGraph(graph, output: output, shapes: shapes, keeping: t)
+        else { return (self, targets) }
+        var model = self
+        model.graph = single.graph
+        return (model, Array(repeating: 0, count: targets.count))
+    }
+}
