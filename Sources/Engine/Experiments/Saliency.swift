@@ -24,8 +24,10 @@ public struct SaliencyOptions: Sendable {
     public var baseline: Tensor? = nil
     /// Seed for SmoothGrad's noise.
     public var seed: UInt64 = 0
-    /// How many path points or noisy samples go through the network at once.
-    public var batchSize: Int = 32
+    /// How many path points or noisy samples go through the network at once. 10 keeps a batch's largest
+    /// activation (squeezenet's first convolution: 10 × 64 × 111 × 111 floats) under glibc's 32 MB ceiling for
+    /// heap blocks, so batches reuse memory instead of mapping fresh pages and faulting them in.
+    public var batchSize: Int = 10
     public init() {}
 }
 
