@@ -31,4 +31,13 @@ import Testing
             if let pictureTitle, row == 0 { #expect(picture.title == pictureTitle) }
         }
     }
+
+    /// A stride longer than the patch would skip pixels and put Captum's last window outside the image: an error
+    /// naming both (it used to crash the kernel).
+    @Test func occlusionStrideLongerThanThePatchIsAnError() throws {
+        let (session, _) = makeSession()
+        _ = session.run("net = model(\"lenet\")\ndata = dataset(\"fashion-mnist\", split=\"test\", limit=1)")
+        let error = try #require(session.run("occlusion(net, data, patch=2, stride=5)").0.error)
+        #expect(error.evalue.contains("stride 5×5 must not exceed the patch 2×2"), "\(error.evalue)")
+    }
 }

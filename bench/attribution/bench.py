@@ -7,7 +7,7 @@ to a fovea kernel, from execute_request to `status: idle` (the result suppressed
 figure is built but not encoded); Captum as `attribute()` on the torch model. Also the display path: a cell
 that shows an 8×8 grid of 14×14 activation maps, against the same grid drawn by matplotlib inline in ipykernel.
 
-    /work/venv/bin/python bench/attribution/bench.py [--kernel PATH]
+    /work/venv/bin/python bench/attribution/bench.py [--kernel PATH] [--methods occlusion,saliency] [--no-display]
 
 The harness needs jupyter_client and a `python3` kernel with matplotlib (/work/venv); the torch side (export,
 Captum timings) runs in a second interpreter with torch, torchvision, captum, onnx (`FOVEA_TORCH_PYTHON`,
@@ -15,6 +15,8 @@ default /work/torchenv/bin/python), called as `bench.py --torch WORKDIR`. The Fo
 `--kernel PATH` (default: this checkout's .build-release fovea-kernel if built, else the installed `fovea`
 kernelspec). Build it with `swift build -c release --build-path .build-release --product fovea-kernel`.
 Goals (issue 5): each method ≤ 0.5× Captum's time; the display cell ≤ 0.1× matplotlib's.
+Besides wall time, each row gives the CPU seconds of the best run (the kernel process's user + system time from
+/proc, torch's `time.process_time()`), which a loaded machine disturbs less than wall time.
 """
 import argparse
 import json
@@ -38,7 +40,19 @@ def openblas_core():
         return f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}"
 
 
-def run_cell(kc, code, timeout=600):
+def process_cpu(pid):
+    """User + system CPU seconds of a process, all threads (Linux /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+def run_cell(kc, code, timeout=600, pid=None):
+    """Wall seconds from execute_request to idle, and (with `pid`) the kernel's CPU seconds over that time."""
+    cpu = process_cpu(pid) if pid else float("nan")
     start = time.perf_counter()
     msg_id = kc.execute(code)
     error = None
@@ -52,15 +66,17 @@ def run_cell(kc, code, timeout=600):
             break
     if error:
         raise RuntimeError(f"{code!r}: {error}")
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    return (wall, process_cpu(pid) - cpu) if pid else wall
 
 
 def best(f):
+    """The fastest of REPEATS runs after a warm-up: (wall, cpu) of the run with the least wall time."""
     f()  # warm-up
     return min(f() for _ in range(REPEATS))
 
 
-def torch_side(work):
+def torch_side(work, methods):
     """Exports the models and times Captum; writes WORKDIR/torch.json (target, timings, versions)."""
     import numpy as np
     import torch
@@ -82,9 +98,9 @@ def torch_side(work):
 
     def timed(f):
         def run():
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             f()
-            return time.perf_counter() - t
+            return time.perf_counter() - t, time.process_time() - c
         return run
 
     captum = {
@@ -96,7 +112,7 @@ def torch_side(work):
         "integrated (50)": timed(lambda: IntegratedGradients(net).attribute(x, target=target, n_steps=50,
                                                                            method="riemann_trapezoid", internal_batch_size=25)),
     }
-    times = {name: best(f) for name, f in captum.items()}
+    times = {name: best(f) for name, f in captum.items() if name in methods}
     with open(os.path.join(work, "torch.json"), "w") as f:
         json.dump({"target": target, "times": times, "torch": torch.__version__, "threads": torch.get_num_threads(),
                    "blas": openblas_core()}, f)
@@ -117,13 +133,17 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--torch", metavar="WORKDIR", help="internal: run the torch side in WORKDIR")
     parser.add_argument("--kernel", help="fovea-kernel binary (default: .build-release, else the installed kernelspec)")
+    parser.add_argument("--methods", help="comma-separated prefixes of the methods to time (default: all)")
+    parser.add_argument("--no-display", action="store_true", help="skip the display-path comparison")
     args = parser.parse_args()
+    methods = [m for m in METHODS if not args.methods or any(m.startswith(p.strip()) for p in args.methods.split(","))]
     if args.torch:
-        return torch_side(args.torch)
+        return torch_side(args.torch, methods)
     from jupyter_client.manager import KernelManager
     work = tempfile.mkdtemp(prefix="fovea-bench-attr-")
     torch_python = os.environ.get("FOVEA_TORCH_PYTHON", "/work/torchenv/bin/python")
-    subprocess.run([torch_python, os.path.abspath(__file__), "--torch", work], check=True)
+    subprocess.run([torch_python, os.path.abspath(__file__), "--torch", work] + (["--methods", args.methods] if args.methods else []),
+                   check=True)
     with open(os.path.join(work, "torch.json")) as f:
         theirs = json.load(f)
     target = theirs["target"]
@@ -142,8 +162,13 @@ def main():
     kc = km.client()
     kc.start_channels()
     kc.wait_for_ready(timeout=60)
+    pid = getattr(getattr(km.provisioner, "process", None), "pid", None) or getattr(getattr(km, "kernel", None), "pid", None)
     run_cell(kc, 'net = model("squeezenet1_1.onnx")\nx = load("x.npy")')
-    rows = [(name, best(lambda: run_cell(kc, fovea_cells[name])), theirs["times"][name]) for name in METHODS]
+    rows = [(name, best(lambda: run_cell(kc, fovea_cells[name], pid=pid)), theirs["times"][name]) for name in methods]
+    if args.no_display:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+        return report(theirs, kernel, rows, None)
     # Display path: an 8×8 grid of 14×14 activation maps, shown (PNG encoded and sent).
     run_cell(kc, 'small = model("maps.onnx")\ny = load("y.npy")')
     run_cell(kc, 'activations(small, y, small.layers[0])')  # warm-up
@@ -166,12 +191,19 @@ def main():
     theirs_display = statistics.median(run_cell(pc, mpl) for _ in range(7))
     pc.stop_channels()
     py.shutdown_kernel(now=True)
+    report(theirs, kernel, rows, (ours_display, theirs_display))
 
+
+def report(theirs, kernel, rows, display):
     print(f"squeezenet1_1 224×224, batch 1; torch {theirs['torch']} threads {theirs['threads']}; BLAS: {theirs['blas']}")
     print(f"kernel: {kernel or 'installed fovea kernelspec'}; load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    print(f"{'method':<18}{'Fovea s':>10}{'Captum s':>10}{'ratio':>8}")
-    for name, ours, theirs_t in rows:
-        print(f"{name:<18}{ours:>10.3f}{theirs_t:>10.3f}{ours / theirs_t:>8.2f}")
+    print(f"{'method':<18}{'Fovea s':>10}{'Captum s':>10}{'ratio':>8}{'Fovea CPU s':>13}{'Captum CPU s':>14}{'CPU ratio':>11}")
+    for name, (ours, ours_cpu), (theirs_t, theirs_cpu) in rows:
+        print(f"{name:<18}{ours:>10.3f}{theirs_t:>10.3f}{ours / theirs_t:>8.2f}{ours_cpu:>13.3f}{theirs_cpu:>14.3f}"
+              f"{ours_cpu / theirs_cpu:>11.2f}")
+    if display is None:
+        return
+    ours_display, theirs_display = display
     print(f"{'display 8×8 maps':<18}{ours_display:>10.3f}{theirs_display:>10.3f}{ours_display / theirs_display:>8.2f}"
           "   (Fovea activations() vs matplotlib inline in ipykernel, execute → idle, median of 7)")
 

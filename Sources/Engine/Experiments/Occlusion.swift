@@ -45,6 +45,10 @@ extension Model {
             throw ExperimentError("patch \(wh)×\(ww) must fit the \(h)×\(w) input")
         }
         guard sh >= 1, sw >= 1 else { throw ExperimentError("stride must be at least 1") }
+        // Captum's rule: a stride longer than the patch would skip pixels (and place the last window outside).
+        guard (sh <= wh || wh == h), (sw <= ww || ww == w) else {
+            throw ExperimentError("stride \(sh)×\(sw) must not exceed the patch \(wh)×\(ww)")
+        }
         guard settings.fill.count == 1 || settings.fill.count == c else {
             throw ExperimentError("fill has \(settings.fill.count) values; the input has \(c) channels")
         }
@@ -52,49 +56,72 @@ extension Model {
         let colsOfWindows = Int((Double(w - ww) / Double(sw)).rounded(.up)) + 1
         let positions = rowsOfWindows * colsOfWindows
 
-        let logits = try outputLogits(input, interruption: interruption)
+        // The unoccluded pass keeps every activation: each occluded copy recomputes only what its window reaches.
+        let pass = try graph.forward([self.input: input], fetch: [output], interruption: interruption)
+        guard let outputValue = pass.values[output] else { throw GraphError("model \(name) computed no output") }
+        let logits = Self.rows(outputValue)
         let targets = try resolveTargets(target, logits: logits)
-        let base = scores(of: logits, targets: targets, kind: settings.score)
+        var base = scores(of: logits, targets: targets, kind: settings.score)
+        // A logit score needs only the target's row of the classifier layer (when all rows share the target).
+        var evaluated = (graph: graph, values: pass.values, targets: targets)
+        if settings.score == .logit, let t = targets.first, targets.allSatisfy({ $0 == t }),
+            let single = SingleLogitGraph(graph, output: output, shapes: pass.shapes, keeping: t)
+        {
+            let reduced = try single.graph.forward([self.input: input], fetch: [output], interruption: interruption)
+            guard let value = reduced.values[output] else { throw GraphError("model \(name) computed no output") }
+            evaluated = (single.graph, reduced.values, Array(repeating: 0, count: n))
+            base = scores(of: Self.rows(value), targets: evaluated.targets, kind: .logit)
+        }
 
         let plane = h * w
-        let rowCount = c * plane
         var total = [Double](repeating: 0, count: n * plane)
         var covered = [Int](repeating: 0, count: plane)
+        var windows: [ActivationBox] = []
         for p in 0..<positions {
             let (y0, x0) = ((p / colsOfWindows) * sh, (p % colsOfWindows) * sw)
-            for y in y0..<min(h, y0 + wh) { for x in x0..<min(w, x0 + ww) { covered[y * w + x] += 1 } }
+            let window = ActivationBox(top: y0, left: x0, bottom: min(h, y0 + wh), right: min(w, x0 + ww))
+            windows.append(window)
+            for y in window.top..<window.bottom { for x in window.left..<window.right { covered[y * w + x] += 1 } }
         }
+        let inputBoxes = windows.map { $0.extended(toHeight: wh, width: ww, mapHeight: h, mapWidth: w) }
+        let incremental = try IncrementalInference(graph: evaluated.graph, input: self.input, output: output,
+                                                   clean: evaluated.values, inputBoxes: inputBoxes)
 
         let jobs = n * positions
         var done = 0
         while done < jobs {
             try interruption?.check()
             let b = min(settings.batchSize, jobs - done)
-            var batch = Tensor.zeros([b, c, h, w])
-            batch.withUnsafeMutableBufferPointer { out in
+            let rows = (0..<b).map { (done + $0) / positions }
+            let perturbations = (0..<b).map { (done + $0) % positions }
+            var region = Tensor.zeros([b, c, wh, ww])
+            region.withUnsafeMutableBufferPointer { out in
                 input.withUnsafeBufferPointer { x in
                     for s in 0..<b {
-                        let (row, p) = ((done + s) / positions, (done + s) % positions)
-                        let dst = s * rowCount
-                        for i in 0..<rowCount { out[dst + i] = x[row * rowCount + i] }
-                        let (y0, x0) = ((p / colsOfWindows) * sh, (p % colsOfWindows) * sw)
+                        let (box, window) = (inputBoxes[perturbations[s]], windows[perturbations[s]])
                         for ch in 0..<c {
                             let value = settings.fill.count == 1 ? settings.fill[0] : settings.fill[ch]
-                            for y in y0..<min(h, y0 + wh) {
-                                for xx in x0..<min(w, x0 + ww) { out[dst + ch * plane + y * w + xx] = value }
+                            for y in box.top..<box.bottom {
+                                for xx in box.left..<box.right {
+                                    let inside = (window.top..<window.bottom).contains(y)
+                                        && (window.left..<window.right).contains(xx)
+                                    out[((s * c + ch) * wh + y - box.top) * ww + xx - box.left] =
+                                        inside ? value : x[((rows[s] * c + ch) * h + y) * w + xx]
+                                }
                             }
                         }
                     }
                 }
             }
-            let occludedLogits = try outputLogits(batch, interruption: interruption)
-            let rowsOfBatch = (0..<b).map { (done + $0) / positions }
-            let occluded = scores(of: occludedLogits, targets: rowsOfBatch.map { targets[$0] }, kind: settings.score)
+            let occludedLogits = Self.rows(try incremental.runParallel(
+                rows: rows, perturbations: perturbations, inputRegion: region, interruption: interruption))
+            let occluded = scores(of: occludedLogits, targets: rows.map { evaluated.targets[$0] }, kind: settings.score)
             for s in 0..<b {
-                let (row, p) = ((done + s) / positions, (done + s) % positions)
-                let drop = Double(base[row] - occluded[s])
-                let (y0, x0) = ((p / colsOfWindows) * sh, (p % colsOfWindows) * sw)
-                for y in y0..<min(h, y0 + wh) { for x in x0..<min(w, x0 + ww) { total[row * plane + y * w + x] += drop } }
+                let drop = Double(base[rows[s]] - occluded[s])
+                let window = windows[perturbations[s]]
+                for y in window.top..<window.bottom {
+                    for x in window.left..<window.right { total[rows[s] * plane + y * w + x] += drop }
+                }
             }
             done += b
             progress?(done, jobs)
@@ -111,5 +138,10 @@ extension Model {
             }
         }
         return OcclusionResult(attributions: attributions, map: map, targets: targets, baseScores: base)
+    }
+
+    /// The output as `[N, K]` (as `outputLogits` returns it).
+    static func rows(_ logits: Tensor) -> Tensor {
+        logits.rank == 2 ? logits : logits.reshaped([logits.shape[0], logits.count / max(1, logits.shape[0])])
     }
 }

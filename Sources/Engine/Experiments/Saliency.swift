@@ -24,8 +24,10 @@ public struct SaliencyOptions: Sendable {
     public var baseline: Tensor? = nil
     /// Seed for SmoothGrad's noise.
     public var seed: UInt64 = 0
-    /// How many path points or noisy samples go through the network at once.
-    public var batchSize: Int = 32
+    /// How many path points or noisy samples go through the network at once. 10 keeps a batch's largest
+    /// activation (squeezenet's first convolution: 10 × 64 × 111 × 111 floats) under glibc's 32 MB ceiling for
+    /// heap blocks, so batches reuse memory instead of mapping fresh pages and faulting them in.
+    public var batchSize: Int = 10
     public init() {}
 }
 
@@ -59,11 +61,17 @@ extension Model {
             attributions = method == .guided ? result.gradient : result.gradient.map(abs)
             (logits, targets) = (result.logits, result.targets)
         case .smoothgrad, .integrated:
-            logits = try outputLogits(input, interruption: interruption)
+            let pass = try graph.forward([self.input: input], fetch: [output], capture: [], interruption: interruption)
+            guard let raw = pass.values[output] else { throw GraphError("model \(name) computed no output") }
+            logits = Self.rows(raw)
             targets = try resolveTargets(target, logits: logits)
+            // Every gradient below is of one logit: the classifier can compute just that one.
+            let (reduced, reducedTargets) = self.reduced(toLogitOf: targets, shapes: pass.shapes)
             attributions = method == .smoothgrad
-                ? try smoothGrad(input, targets: targets, options: options, interruption: interruption, progress: progress)
-                : try integratedGradients(input, targets: targets, options: options, interruption: interruption, progress: progress)
+                ? try reduced.smoothGrad(input, targets: reducedTargets, options: options, interruption: interruption,
+                                         progress: progress)
+                : try reduced.integratedGradients(input, targets: reducedTargets, options: options,
+                                                  interruption: interruption, progress: progress)
         }
         let probabilities = scores(of: logits, targets: targets, kind: .probability)
         return Attribution(attributions: attributions, map: maxAbsOverChannels(attributions), targets: targets,

@@ -66,7 +66,9 @@ extension Model {
     private func scoreGradient(_ input: Tensor, resolve: (Tensor) throws -> [Int], score: ScoreKind,
                                rule: ReluBackwardRule, capture: [String],
                                interruption: Interruption?) throws -> ScoreGradient {
-        let pass = try graph.forward([self.input: input], interruption: interruption)
+        // Keep only what the backward pass and the captured layers need: activations freed early are reused by
+        // later ones instead of being faulted in fresh (a large share of a batch's time otherwise).
+        let pass = try graph.forward([self.input: input], capture: capture, interruption: interruption)
         guard let raw = pass[output] else { throw GraphError("model \(name) computed no output") }
         let classes = raw.count / max(1, raw.shape[0])
         let logits = raw.reshaped([raw.shape[0], classes])
