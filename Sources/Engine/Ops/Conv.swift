@@ -68,7 +68,7 @@ public struct Conv: Operator {
         let p = try plan(x.shape, weight.shape, bias?.shape)
         let win = p.window
         var y = Tensor(uninitializedShape: [p.n, p.m, win.outH, win.outW])
-        if Winograd3x3.applies(win, group: group, inChannels: p.cg) {
+        if Winograd3x3.applies(win, group: group, inChannels: p.c, outChannels: p.m) {
             x.withUnsafeBufferPointer { xs in
                 y.withUnsafeMutableBufferPointer { ys in
                     let u = weight.withUnsafeBufferPointer {
@@ -141,7 +141,7 @@ public struct Conv: Operator {
         var dx: Tensor?
         // dX as a Winograd convolution of dY (below, only dW remains), else written by GEMMs: overwritten
         // (1×1) or accumulated by col2im onto zeros.
-        let winogradX = wantX && Winograd3x3.appliesToInputGradient(win, group: group, outChannels: p.m)
+        let winogradX = wantX && Winograd3x3.appliesToInputGradient(win, group: group, inChannels: p.c, outChannels: p.m)
         if winogradX {
             dx = inputGradientByWinograd(dy, weight, p)
         } else if wantX {

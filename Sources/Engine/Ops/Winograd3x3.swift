@@ -24,18 +24,19 @@ enum Winograd3x3 {
         var u: [Float]
     }
 
-    /// Whether `window` (with `inChannels` per group, `group` groups) is a convolution this path computes, and
-    /// worth it: the GEMMs' reduction (input channels) must be deep enough to amortise the transforms.
-    static func applies(_ window: Window2D, group: Int, inChannels: Int) -> Bool {
+    /// Whether the forward pass of a convolution with `window` runs here: 3×3, stride 1, undilated, one group,
+    /// and channels deep enough that the 16 small GEMMs beat one im2col GEMM (measured: both ≥ 16).
+    static func applies(_ window: Window2D, group: Int, inChannels: Int, outChannels: Int) -> Bool {
         isEnabled && group == 1 && window.kH == 3 && window.kW == 3 && window.strideH == 1 && window.strideW == 1
-            && window.dilH == 1 && window.dilW == 1 && inChannels >= 8
+            && window.dilH == 1 && window.dilW == 1 && inChannels >= 16 && outChannels >= 16
     }
 
-    /// Whether the input gradient of `window` can be computed as a Winograd convolution of dY (pads ≤ 2, so the
-    /// gradient's own pads 2 − pad are non-negative); `outChannels` is the layer's M (dY's channel count).
-    static func appliesToInputGradient(_ window: Window2D, group: Int, outChannels: Int) -> Bool {
-        applies(window, group: group, inChannels: outChannels) && window.padTop <= 2 && window.padLeft <= 2
-            && window.padBottom <= 2 && window.padRight <= 2
+    /// Whether the input gradient runs here, as the convolution of dY with the rotated weights: pads ≤ 2 (its
+    /// own pads 2 − pad are then non-negative), and at least 32 input channels — the GEMMs' rows; fewer (an
+    /// RGB first layer) are cheaper by im2col.
+    static func appliesToInputGradient(_ window: Window2D, group: Int, inChannels: Int, outChannels: Int) -> Bool {
+        applies(window, group: group, inChannels: outChannels, outChannels: inChannels) && inChannels >= 32
+            && window.padTop <= 2 && window.padLeft <= 2 && window.padBottom <= 2 && window.padRight <= 2
     }
 
     /// U = G g Gᵀ for every (out, in) pair of `w` [out, in, 3, 3].
@@ -93,8 +94,8 @@ enum Winograd3x3 {
             tilesH = (outH + 1) / 2
             tilesW = (outW + 1) / 2
             let tiles = tilesH * tilesW
-            // ~4 MB of transformed input and output per item: cache-friendly and bounded scratch memory.
-            let target = Swift.min(Swift.max(65536 / (inChannels + outChannels), 32), 1024)
+            // At most ~16 MB of transformed input and output per item (bounded scratch), GEMMs ≥ 64 columns wide.
+            let target = Swift.min(Swift.max(262_144 / (inChannels + outChannels), 64), 1024)
             tileBlocks = Swift.max(1, (tiles + target - 1) / target)
             tileBlock = (tiles + tileBlocks - 1) / tileBlocks
             // A single tile block (small maps): split the output channels so both cores work on one image.
@@ -119,12 +120,14 @@ enum Winograd3x3 {
         let workers = BatchParallel.workers(for: slots)
         let vSize = 16 * c * blocking.tileBlock
         let mSize = 16 * blocking.channelBlock * blocking.tileBlock
-        let scratch = ScratchBuffers(count: workers, size: vSize + mSize)
+        let rowSize = 8 * (blocking.tilesW + 1)
+        let scratch = ScratchBuffers(count: workers, size: vSize + mSize + rowSize)
         weights.u.withUnsafeBufferPointer { us in
             let u = us.baseAddress!
             BatchParallel.run(slots) { worker, range in
                 let v = scratch[worker]
                 let m = v + vSize
+                let rows = m + mSize
                 for item in range where item < items {
                     let image = item / perImage
                     let tileBlockIndex = (item % perImage) / blocking.channelBlocks
@@ -137,7 +140,7 @@ enum Winograd3x3 {
                     transformInput(
                         x + image * c * inH * inW, channels: c, inH: inH, inW: inW, padTop: padTop,
                         padLeft: padLeft, tilesW: blocking.tilesW, firstTile: firstTile, tileCount: tileCount,
-                        into: v)
+                        rows: rows, into: v)
                     for xi in 0..<16 {
                         BLAS.sgemm(
                             m: channelCount, n: tileCount, k: c, a: u + xi * k * c + firstChannel * c, lda: c,
@@ -153,64 +156,94 @@ enum Winograd3x3 {
         }
     }
 
-    /// V[ξ][c][t] = (Bᵀ d B)[ξ] for the 4×4 input patch d of each tile t of the block (rows 2·ty − padTop …,
-    /// columns 2·tx − padLeft …, zero outside the image).
-    private static func transformInput(
-        _ x: UnsafePointer<Float>, channels: Int, inH: Int, inW: Int, padTop: Int, padLeft: Int, tilesW: Int,
-        firstTile: Int, tileCount: Int, into v: UnsafeMutablePointer<Float>
+    /// Calls `body(tileRow, firstColumn, endColumn)` for each row of tiles the block [firstTile, +tileCount)
+    /// touches, with the block's tile columns in that row.
+    @inline(__always)
+    private static func forEachTileRow(
+        firstTile: Int, tileCount: Int, tilesW: Int, _ body: (Int, Int, Int) -> Void
     ) {
-        let plane = channels * tileCount
-        var d = (
-            Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0),
-            Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0)
-        )
-        for ch in 0..<channels {
-            let src = x + ch * inH * inW
-            let dst = v + ch * tileCount
-            for t in 0..<tileCount {
-                let tile = firstTile + t
-                let r0 = (tile / tilesW) * 2 - padTop
-                let c0 = (tile % tilesW) * 2 - padLeft
-                withUnsafeMutableBytes(of: &d) { raw in
-                    let p = raw.baseAddress!.assumingMemoryBound(to: Float.self)
-                    if r0 >= 0 && c0 >= 0 && r0 + 4 <= inH && c0 + 4 <= inW {
-                        for r in 0..<4 {
-                            let line = src + (r0 + r) * inW + c0
-                            p[r * 4] = line[0]
-                            p[r * 4 + 1] = line[1]
-                            p[r * 4 + 2] = line[2]
-                            p[r * 4 + 3] = line[3]
-                        }
-                    } else {
-                        for r in 0..<4 {
-                            let ih = r0 + r
-                            for col in 0..<4 {
-                                let iw = c0 + col
-                                p[r * 4 + col] = ih >= 0 && ih < inH && iw >= 0 && iw < inW ? src[ih * inW + iw] : 0
-                            }
-                        }
-                    }
-                    // Bᵀ d: rows d0 − d2, d1 + d2, d2 − d1, d1 − d3; then the same on columns.
-                    let row0 = SIMD4(p[0], p[1], p[2], p[3])
-                    let row1 = SIMD4(p[4], p[5], p[6], p[7])
-                    let row2 = SIMD4(p[8], p[9], p[10], p[11])
-                    let row3 = SIMD4(p[12], p[13], p[14], p[15])
-                    store(row0 - row2, at: dst + t, plane: plane)
-                    store(row1 + row2, at: dst + 4 * plane + t, plane: plane)
-                    store(row2 - row1, at: dst + 8 * plane + t, plane: plane)
-                    store(row1 - row3, at: dst + 12 * plane + t, plane: plane)
-                }
-            }
+        let end = firstTile + tileCount
+        var row = firstTile / tilesW
+        while row * tilesW < end {
+            let start = row * tilesW
+            body(row, Swift.max(firstTile - start, 0), Swift.min(end - start, tilesW))
+            row += 1
         }
     }
 
-    /// One row q of Bᵀd times B: q0 − q2, q1 + q2, q2 − q1, q1 − q3, to four planes.
-    @inline(__always)
-    private static func store(_ q: SIMD4<Float>, at o: UnsafeMutablePointer<Float>, plane: Int) {
-        o[0] = q[0] - q[2]
-        o[plane] = q[1] + q[2]
-        o[2 * plane] = q[2] - q[1]
-        o[3 * plane] = q[1] - q[3]
+    /// V[ξ][c][t] = (Bᵀ d B)[ξ] for the 4×4 input patch d of each tile t of the block (rows 2·ty − padTop …,
+    /// columns 2·tx − padLeft …, zero outside the image). Per row of tiles, the 4 input rows are split into even
+    /// and odd columns (`rows`: 8 × (tilesW + 1) floats), so that both transforms are element-wise over tx.
+    private static func transformInput(
+        _ x: UnsafePointer<Float>, channels: Int, inH: Int, inW: Int, padTop: Int, padLeft: Int, tilesW: Int,
+        firstTile: Int, tileCount: Int, rows: UnsafeMutablePointer<Float>, into v: UnsafeMutablePointer<Float>
+    ) {
+        let plane = channels * tileCount
+        let width = tilesW + 1
+        // Columns e whose pair (2e − padLeft, 2e + 1 − padLeft) lies inside the row.
+        let safeLo = (padLeft + 1) / 2
+        let safeHi = (inW - 2 + padLeft) >= 0 ? (inW - 2 + padLeft) / 2 : -1
+        for ch in 0..<channels {
+            let src = x + ch * inH * inW
+            forEachTileRow(firstTile: firstTile, tileCount: tileCount, tilesW: tilesW) { tileRow, lo, hi in
+                let r0 = tileRow * 2 - padTop
+                for r in 0..<4 {
+                    let even = rows + 2 * r * width
+                    let odd = even + width
+                    let ih = r0 + r
+                    if ih < 0 || ih >= inH {
+                        for e in lo...hi {
+                            even[e] = 0
+                            odd[e] = 0
+                        }
+                        continue
+                    }
+                    let line = src + ih * inW
+                    for e in lo...hi {
+                        let iw = 2 * e - padLeft
+                        if e >= safeLo && e <= safeHi {
+                            even[e] = line[iw]
+                            odd[e] = line[iw + 1]
+                        } else {
+                            even[e] = iw >= 0 && iw < inW ? line[iw] : 0
+                            odd[e] = iw + 1 >= 0 && iw + 1 < inW ? line[iw + 1] : 0
+                        }
+                    }
+                }
+                let e0 = rows, o0 = rows + width, e1 = rows + 2 * width, o1 = rows + 3 * width
+                let e2 = rows + 4 * width, o2 = rows + 5 * width, e3 = rows + 6 * width, o3 = rows + 7 * width
+                let out = v + ch * tileCount + (tileRow * tilesW - firstTile)
+                // Bᵀd (rows d0 − d2, d1 + d2, d2 − d1, d1 − d3) at columns 2tx … 2tx + 3 (even e, odd o at tx and
+                // tx + 1), then ·B on each row: (a − c, b + c, c − b, b − d). Eight tiles at a time.
+                @inline(__always) func tiles<V: FloatLanes>(_ tx: Int, _: V.Type) {
+                    func at(_ p: UnsafeMutablePointer<Float>, _ i: Int) -> V { V.load(p + i) }
+                    func put(_ value: V, _ xi: Int) { value.store(to: out + xi * plane + tx) }
+                    let ev = (at(e0, tx), at(e1, tx), at(e2, tx), at(e3, tx))
+                    let od = (at(o0, tx), at(o1, tx), at(o2, tx), at(o3, tx))
+                    let ev1 = (at(e0, tx + 1), at(e1, tx + 1), at(e2, tx + 1), at(e3, tx + 1))
+                    let od1 = (at(o0, tx + 1), at(o1, tx + 1), at(o2, tx + 1), at(o3, tx + 1))
+                    func row(_ a: V, _ b: V, _ c: V, _ d: V, _ r: Int) {
+                        put(a - c, 4 * r)
+                        put(b + c, 4 * r + 1)
+                        put(c - b, 4 * r + 2)
+                        put(b - d, 4 * r + 3)
+                    }
+                    row(ev.0 - ev.2, od.0 - od.2, ev1.0 - ev1.2, od1.0 - od1.2, 0)
+                    row(ev.1 + ev.2, od.1 + od.2, ev1.1 + ev1.2, od1.1 + od1.2, 1)
+                    row(ev.2 - ev.1, od.2 - od.1, ev1.2 - ev1.1, od1.2 - od1.1, 2)
+                    row(ev.1 - ev.3, od.1 - od.3, ev1.1 - ev1.3, od1.1 - od1.3, 3)
+                }
+                var tx = lo
+                while tx + 8 <= hi {
+                    tiles(tx, SIMD8<Float>.self)
+                    tx += 8
+                }
+                while tx < hi {
+                    tiles(tx, Float.self)
+                    tx += 1
+                }
+            }
+        }
     }
 
     /// y (2×2 per tile) = Aᵀ M A with Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]]; clips the last row/column of tiles
@@ -220,39 +253,78 @@ enum Winograd3x3 {
         outW: Int, into y: UnsafeMutablePointer<Float>
     ) {
         let plane = channels * tileCount
+        let pairs = outW / 2  // tiles whose two columns are both inside the output
         for ch in 0..<channels {
-            let src = m + ch * tileCount
             let dst = y + ch * outH * outW
-            for t in 0..<tileCount {
-                let tile = firstTile + t
-                let oh = (tile / tilesW) * 2
-                let ow = (tile % tilesW) * 2
-                let s = src + t
-                let r0 = SIMD4(s[0], s[plane], s[2 * plane], s[3 * plane])
-                let r1 = SIMD4(s[4 * plane], s[5 * plane], s[6 * plane], s[7 * plane])
-                let r2 = SIMD4(s[8 * plane], s[9 * plane], s[10 * plane], s[11 * plane])
-                let r3 = SIMD4(s[12 * plane], s[13 * plane], s[14 * plane], s[15 * plane])
-                let top = r0 + r1 + r2
-                let bottom = r1 - r2 - r3
-                let y00 = top[0] + top[1] + top[2]
-                let y01 = top[1] - top[2] - top[3]
-                let y10 = bottom[0] + bottom[1] + bottom[2]
-                let y11 = bottom[1] - bottom[2] - bottom[3]
-                let line = dst + oh * outW + ow
-                if oh + 1 < outH && ow + 1 < outW {
-                    line[0] = y00
-                    line[1] = y01
-                    line[outW] = y10
-                    line[outW + 1] = y11
-                } else {
-                    line[0] = y00
-                    if ow + 1 < outW { line[1] = y01 }
-                    if oh + 1 < outH {
-                        line[outW] = y10
-                        if ow + 1 < outW { line[outW + 1] = y11 }
+            forEachTileRow(firstTile: firstTile, tileCount: tileCount, tilesW: tilesW) { tileRow, lo, hi in
+                let s = m + ch * tileCount + (tileRow * tilesW - firstTile)
+                let line0 = dst + tileRow * 2 * outW
+                let line1 = line0 + outW
+                let secondRow = tileRow * 2 + 1 < outH
+                @inline(__always) func tile<V: FloatLanes>(_ tx: Int, _: V.Type) -> (V, V, V, V) {
+                    func at(_ xi: Int) -> V { V.load(s + xi * plane + tx) }
+                    // Aᵀ M: rows m0 + m1 + m2 and m1 − m2 − m3; then ·A on each.
+                    let m4 = at(4), m5 = at(5), m6 = at(6), m7 = at(7), m8 = at(8), m9 = at(9), m10 = at(10)
+                    let m11 = at(11)
+                    let t0 = at(0) + m4 + m8, t1 = at(1) + m5 + m9, t2 = at(2) + m6 + m10, t3 = at(3) + m7 + m11
+                    let u0 = m4 - m8 - at(12), u1 = m5 - m9 - at(13), u2 = m6 - m10 - at(14), u3 = m7 - m11 - at(15)
+                    return (t0 + t1 + t2, t1 - t2 - t3, u0 + u1 + u2, u1 - u2 - u3)
+                }
+                let full = Swift.max(lo, Swift.min(hi, pairs))
+                var tx = lo
+                while tx + 8 <= full {
+                    let (y00, y01, y10, y11) = tile(tx, SIMD8<Float>.self)
+                    for lane in 0..<8 {
+                        line0[2 * (tx + lane)] = y00[lane]
+                        line0[2 * (tx + lane) + 1] = y01[lane]
                     }
+                    if secondRow {
+                        for lane in 0..<8 {
+                            line1[2 * (tx + lane)] = y10[lane]
+                            line1[2 * (tx + lane) + 1] = y11[lane]
+                        }
+                    }
+                    tx += 8
+                }
+                while tx < full {
+                    let (y00, y01, y10, y11) = tile(tx, Float.self)
+                    line0[2 * tx] = y00
+                    line0[2 * tx + 1] = y01
+                    if secondRow {
+                        line1[2 * tx] = y10
+                        line1[2 * tx + 1] = y11
+                    }
+                    tx += 1
+                }
+                // An odd output width: the last tile keeps its left column only.
+                for tx in full..<hi {
+                    let (y00, _, y10, _) = tile(tx, Float.self)
+                    line0[2 * tx] = y00
+                    if secondRow { line1[2 * tx] = y10 }
                 }
             }
         }
+    }
+}
+
+/// Floats processed one or eight at a time by the same transform code (unaligned loads and stores).
+protocol FloatLanes {
+    static func + (a: Self, b: Self) -> Self
+    static func - (a: Self, b: Self) -> Self
+    static func load(_ p: UnsafePointer<Float>) -> Self
+    func store(to p: UnsafeMutablePointer<Float>)
+}
+
+extension Float: FloatLanes {
+    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Float { p.pointee }
+    @inline(__always) func store(to p: UnsafeMutablePointer<Float>) { p.pointee = self }
+}
+
+extension SIMD8: FloatLanes where Scalar == Float {
+    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+    @inline(__always) func store(to p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: self, as: SIMD8<Float>.self)
     }
 }
