@@ -14,14 +14,11 @@ import Testing
         var description: String { "x\(input) → \(outChannels) p\(pads)" }
     }
 
-    /// Odd and even extents (tiles hanging over the edge), maps smaller than a tile, asymmetric pads 0…2.
+    /// Odd and even extents (tiles hanging over the edge), asymmetric pads 0…2, one or several tile blocks.
     static let cases: [Case] = [
-        Case(input: [2, 16, 9, 8], outChannels: 32, pads: [1, 1, 1, 1]),
-        Case(input: [1, 32, 7, 7], outChannels: 16, pads: [0, 0, 0, 0]),
-        Case(input: [1, 32, 6, 11], outChannels: 16, pads: [2, 0, 1, 2]),
-        Case(input: [3, 32, 3, 3], outChannels: 64, pads: [1, 1, 1, 1]),  // one tile block: channels split in two
-        Case(input: [1, 32, 1, 5], outChannels: 16, pads: [1, 1, 1, 1]),
-        Case(input: [1, 16, 17, 16], outChannels: 16, pads: [2, 2, 2, 2]),
+        Case(input: [2, 64, 28, 28], outChannels: 64, pads: [1, 1, 1, 1]),
+        Case(input: [1, 64, 29, 31], outChannels: 64, pads: [2, 0, 1, 2]),
+        Case(input: [1, 64, 30, 30], outChannels: 96, pads: [0, 0, 0, 0]),
     ]
 
     static func window(_ c: Case) throws -> Window2D {
@@ -113,59 +110,77 @@ import Testing
     func forwardAndInputGradientMatchTheDefinition(_ c: Case) throws {
         let win = try Self.window(c)
         #expect(Winograd3x3.applies(win, group: 1, inChannels: c.input[1], outChannels: c.outChannels))
-        #expect(
-            Winograd3x3.appliesToInputGradient(win, group: 1, inChannels: c.input[1], outChannels: c.outChannels)
-                == (c.input[1] >= 32))
+        #expect(Winograd3x3.appliesToInputGradient(win, group: 1, inChannels: c.input[1], outChannels: c.outChannels))
         let op = Conv(pads: c.pads)
         let x = TestSupport.randn(c.input, seed: 1)
         let w = TestSupport.randn([c.outChannels, c.input[1], 3, 3], seed: 2, std: 0.2)
         let y = try op.forward([x, w, nil])[0]
         #expect(y.shape == [c.input[0], c.outChannels, win.outH, win.outW])
         let forwardError = Self.relativeError(y, Self.directForward(x, w, win))
-        #expect(forwardError < 2e-6, "forward \(forwardError)")
+        #expect(forwardError < 1e-5, "forward \(forwardError)")
         let dy = TestSupport.randn(y.shape, seed: 3)
         let dx = try Self.inputGradient(op, x, w, dy)
         #expect(dx.shape == x.shape)
         let backwardError = Self.relativeError(dx, Self.directInputGradient(dy, w, win, channels: c.input[1]))
-        #expect(backwardError < 2e-6, "input gradient \(backwardError)")
+        #expect(backwardError < 1e-5, "input gradient \(backwardError)")
     }
 
     /// Pads beyond 2 have no Winograd input gradient (its pads would be negative): im2col takes over.
     @Test func widePaddingFallsBackForTheInputGradient() throws {
-        let c = Case(input: [1, 32, 5, 6], outChannels: 16, pads: [3, 1, 0, 3])
+        let c = Case(input: [1, 64, 28, 28], outChannels: 64, pads: [3, 1, 0, 3])
         let win = try Self.window(c)
-        #expect(Winograd3x3.applies(win, group: 1, inChannels: 32, outChannels: 16))
-        #expect(!Winograd3x3.appliesToInputGradient(win, group: 1, inChannels: 32, outChannels: 16))
+        #expect(Winograd3x3.applies(win, group: 1, inChannels: 64, outChannels: 64))
+        #expect(!Winograd3x3.appliesToInputGradient(win, group: 1, inChannels: 64, outChannels: 64))
         let op = Conv(pads: c.pads)
         let x = TestSupport.randn(c.input, seed: 4)
-        let w = TestSupport.randn([16, 32, 3, 3], seed: 5, std: 0.2)
+        let w = TestSupport.randn([64, 64, 3, 3], seed: 5, std: 0.2)
         let y = try op.forward([x, w, nil])[0]
-        #expect(Self.relativeError(y, Self.directForward(x, w, win)) < 2e-6)
+        #expect(Self.relativeError(y, Self.directForward(x, w, win)) < 1e-5)
         let dy = TestSupport.randn(y.shape, seed: 6)
         let dx = try Self.inputGradient(op, x, w, dy)
-        #expect(Self.relativeError(dx, Self.directInputGradient(dy, w, win, channels: 32)) < 2e-6)
+        #expect(Self.relativeError(dx, Self.directInputGradient(dy, w, win, channels: 64)) < 1e-5)
+    }
+
+    /// Small layers stay on im2col (as fast there, and their rounding unchanged): few channels, small maps,
+    /// strides, dilations, groups.
+    @Test func smallOrOtherConvolutionsKeepIm2col() throws {
+        func window(_ size: Int, stride: Int = 1, dilation: Int = 1) throws -> Window2D {
+            try Window2D(
+                inH: size, inW: size, kernel: [3, 3], strides: [stride, stride], pads: [1, 1, 1, 1],
+                dilations: [dilation, dilation], autoPad: .notSet)
+        }
+        #expect(Winograd3x3.applies(try window(28), group: 1, inChannels: 64, outChannels: 64))
+        #expect(!Winograd3x3.applies(try window(14), group: 1, inChannels: 512, outChannels: 512))
+        #expect(!Winograd3x3.applies(try window(55), group: 1, inChannels: 16, outChannels: 64))
+        #expect(!Winograd3x3.applies(try window(56), group: 1, inChannels: 3, outChannels: 64))
+        #expect(!Winograd3x3.appliesToInputGradient(try window(224), group: 1, inChannels: 3, outChannels: 64))
+        #expect(!Winograd3x3.applies(try window(56, stride: 2), group: 1, inChannels: 64, outChannels: 64))
+        #expect(!Winograd3x3.applies(try window(56, dilation: 2), group: 1, inChannels: 64, outChannels: 64))
+        #expect(!Winograd3x3.applies(try window(56), group: 2, inChannels: 64, outChannels: 64))
     }
 
     @Test func finiteDifferencesThroughTheWinogradPath() throws {
         let op = Conv(pads: [1, 0, 2, 1])
-        let x = TestSupport.randn([2, 32, 5, 4], seed: 7)
-        let w = TestSupport.randn([16, 32, 3, 3], seed: 8, std: 0.2)
-        let b = TestSupport.randn([16], seed: 9)
-        let check = try GradientCheck.run(op, inputs: [x, w, b], eps: 1e-2)
+        let x = TestSupport.randn([1, 64, 28, 29], seed: 7)
+        let w = TestSupport.randn([64, 64, 3, 3], seed: 8, std: 0.05)
+        let b = TestSupport.randn([64], seed: 9)
+        #expect(Winograd3x3.applies(try op.plan(x.shape, w.shape, b.shape).window, group: 1, inChannels: 64, outChannels: 64))
+        let check = try GradientCheck.run(op, inputs: [x, w, b], wrt: [0], eps: 1e-2, samples: 24)
         #expect(check.passed, "\(check)")
     }
 
     /// Each image's output and input gradient are the same bytes alone, in a batch, and beside other images:
     /// the work items are fixed by the shape (here several tile blocks per image), never by the batch.
-    @Test(arguments: [[3, 32, 66, 66], [3, 32, 6, 7]])
+    @Test(arguments: [[3, 64, 66, 66], [3, 64, 28, 29]])
     func imagesGiveTheSameBytesWhateverTheBatch(_ shape: [Int]) throws {
         let op = Conv(pads: [1, 1, 1, 1])
         let x = TestSupport.randn(shape, seed: 10)
-        let w = TestSupport.randn([64, 32, 3, 3], seed: 11, std: 0.2)
+        let w = TestSupport.randn([64, 64, 3, 3], seed: 11, std: 0.2)
         let win = try Window2D(
             inH: shape[2], inW: shape[3], kernel: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1],
             autoPad: .notSet)
-        let blocking = Winograd3x3.Blocking(outH: win.outH, outW: win.outW, inChannels: 32, outChannels: 64)
+        #expect(Winograd3x3.applies(win, group: 1, inChannels: 64, outChannels: 64))
+        let blocking = Winograd3x3.Blocking(outH: win.outH, outW: win.outW, inChannels: 64, outChannels: 64)
         #expect(blocking.tileBlocks * blocking.channelBlocks > 1, "several work items per image")
         let y = try op.forward([x, w, nil])[0]
         let dy = TestSupport.randn(y.shape, seed: 12)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Winograd's minimal filtering F(2×2, 3×3) (Lavin & Gray 2016) for 3×3, stride-1, undilated, ungrouped
 /// convolutions: each 2×2 output tile costs 16 multiplies per input channel instead of 36, so the GEMM work —
 /// all of VGG and SqueezeNet's expand3x3 layers — drops 2.25× against im2col (and PyTorch's direct oneDNN
@@ -15,8 +17,9 @@
 /// each computed on one thread with single-threaded BLAS: an image's result is the same bytes whatever the batch
 /// around it and whichever core ran it.
 enum Winograd3x3 {
-    /// Off: every convolution takes the im2col path (benchmarks compare the two; not for concurrent use).
-    nonisolated(unsafe) static var isEnabled = true
+    /// Off: every convolution takes the im2col path, for comparing the two (benchmarks; `FOVEA_WINOGRAD=0` in
+    /// the environment). Not for switching while convolutions run.
+    nonisolated(unsafe) static var isEnabled = ProcessInfo.processInfo.environment["FOVEA_WINOGRAD"] != "0"
 
     /// The weights transformed once per call: U[ξ][out][in] for ξ in 0..<16.
     struct Weights {
@@ -25,18 +28,22 @@ enum Winograd3x3 {
     }
 
     /// Whether the forward pass of a convolution with `window` runs here: 3×3, stride 1, undilated, one group,
-    /// and channels deep enough that the 16 small GEMMs beat one im2col GEMM (measured: both ≥ 16).
+    /// and big enough that the 16 small GEMMs beat one im2col GEMM. Measured per VGG/SqueezeNet layer (bench/engine
+    /// README): ≥ 64 channels each way on maps of ≥ 28×28 outputs win 1.1–3.5×; on 14×14 or with 16–32 channels
+    /// im2col is as fast or faster, and keeping those layers on im2col leaves SqueezeNet, AlexNet and fashion-cnn
+    /// with exactly the rounding they had (the fragile sign-of-gradient oracles stay as they were).
     static func applies(_ window: Window2D, group: Int, inChannels: Int, outChannels: Int) -> Bool {
         isEnabled && group == 1 && window.kH == 3 && window.kW == 3 && window.strideH == 1 && window.strideW == 1
-            && window.dilH == 1 && window.dilW == 1 && inChannels >= 16 && outChannels >= 16
+            && window.dilH == 1 && window.dilW == 1 && inChannels >= 64 && outChannels >= 64
+            && window.outH * window.outW >= 784
     }
 
-    /// Whether the input gradient runs here, as the convolution of dY with the rotated weights: pads ≤ 2 (its
-    /// own pads 2 − pad are then non-negative), and at least 32 input channels — the GEMMs' rows; fewer (an
-    /// RGB first layer) are cheaper by im2col.
+    /// Whether the input gradient runs here, as the convolution of dY with the rotated weights (same size rule;
+    /// the layer's input channels are that convolution's outputs) and pads ≤ 2, so its own pads 2 − pad are
+    /// non-negative.
     static func appliesToInputGradient(_ window: Window2D, group: Int, inChannels: Int, outChannels: Int) -> Bool {
-        applies(window, group: group, inChannels: outChannels, outChannels: inChannels) && inChannels >= 32
-            && window.padTop <= 2 && window.padLeft <= 2 && window.padBottom <= 2 && window.padRight <= 2
+        applies(window, group: group, inChannels: outChannels, outChannels: inChannels) && window.padTop <= 2
+            && window.padLeft <= 2 && window.padBottom <= 2 && window.padRight <= 2
     }
 
     /// U = G g Gᵀ for every (out, in) pair of `w` [out, in, 3, 3].
@@ -55,34 +62,44 @@ enum Winograd3x3 {
         // Result channels: forward K = m (reduction over c); flipped, K = c (reduction over m).
         let kOut = flipTranspose ? c : m
         let kIn = flipTranspose ? m : c
-        var u = [Float](repeating: 0, count: 16 * kOut * kIn)
-        u.withUnsafeMutableBufferPointer { us in
-            let plane = kOut * kIn
-            for o in 0..<kOut {
-                for i in 0..<kIn {
-                    let g = flipTranspose ? w + (i * c + o) * 9 : w + (o * c + i) * 9
-                    // Kernel rows (rotated by 180° for the gradient), then Gg: rows g0, (g0+g1+g2)/2,
-                    // (g0−g1+g2)/2, g2.
-                    let k0 = flipTranspose ? SIMD4(g[8], g[7], g[6], 0) : SIMD4(g[0], g[1], g[2], 0)
-                    let k1 = flipTranspose ? SIMD4(g[5], g[4], g[3], 0) : SIMD4(g[3], g[4], g[5], 0)
-                    let k2 = flipTranspose ? SIMD4(g[2], g[1], g[0], 0) : SIMD4(g[6], g[7], g[8], 0)
-                    // (Gg)Gᵀ: the same on each row of Gg.
-                    let dst = us.baseAddress! + o * kIn + i
-                    func put(_ r: Int, _ row: SIMD4<Float>) {
-                        let a = row[0], b = row[1], d = row[2]
-                        dst[(r * 4) * plane] = a
-                        dst[(r * 4 + 1) * plane] = 0.5 * (a + b + d)
-                        dst[(r * 4 + 2) * plane] = 0.5 * (a - b + d)
-                        dst[(r * 4 + 3) * plane] = d
+        let plane = kOut * kIn
+        let u = [Float](unsafeUninitializedCapacity: 16 * plane) { us, initialized in
+            let base = us.baseAddress!
+            // Element-wise, so any split gives the same bytes; both cores share it (~10 % of a deep layer).
+            BatchParallel.run(kOut) { _, outRange in
+                for o in outRange {
+                    for i in 0..<kIn {
+                        transformKernel(
+                            flipTranspose ? w + (i * c + o) * 9 : w + (o * c + i) * 9, flip: flipTranspose,
+                            into: base + o * kIn + i, plane: plane)
                     }
-                    put(0, k0)
-                    put(1, 0.5 * (k0 + k1 + k2))
-                    put(2, 0.5 * (k0 - k1 + k2))
-                    put(3, k2)
                 }
             }
+            initialized = 16 * plane
         }
         return Weights(outChannels: kOut, inChannels: kIn, u: u)
+    }
+
+    /// G g Gᵀ of one 3×3 kernel `g` (rotated by 180° when `flip`), written to dst[ξ · plane] for ξ in 0..<16.
+    @inline(__always)
+    private static func transformKernel(
+        _ g: UnsafePointer<Float>, flip: Bool, into dst: UnsafeMutablePointer<Float>, plane: Int
+    ) {
+        let k0 = flip ? SIMD4(g[8], g[7], g[6], 0) : SIMD4(g[0], g[1], g[2], 0)
+        let k1 = flip ? SIMD4(g[5], g[4], g[3], 0) : SIMD4(g[3], g[4], g[5], 0)
+        let k2 = flip ? SIMD4(g[2], g[1], g[0], 0) : SIMD4(g[6], g[7], g[8], 0)
+        // Gg has rows g0, (g0 + g1 + g2)/2, (g0 − g1 + g2)/2, g2; (Gg)Gᵀ does the same within each row.
+        func put(_ r: Int, _ row: SIMD4<Float>) {
+            let a = row[0], b = row[1], d = row[2]
+            dst[(r * 4) * plane] = a
+            dst[(r * 4 + 1) * plane] = 0.5 * (a + b + d)
+            dst[(r * 4 + 2) * plane] = 0.5 * (a - b + d)
+            dst[(r * 4 + 3) * plane] = d
+        }
+        put(0, k0)
+        put(1, 0.5 * (k0 + k1 + k2))
+        put(2, 0.5 * (k0 - k1 + k2))
+        put(3, k2)
     }
 
     /// How one image's tiles and output channels are cut into work items (from the shape alone).
@@ -97,6 +114,7 @@ enum Winograd3x3 {
             // At most ~16 MB of transformed input and output per item (bounded scratch), GEMMs ≥ 64 columns wide.
             let target = Swift.min(Swift.max(262_144 / (inChannels + outChannels), 64), 1024)
             tileBlocks = Swift.max(1, (tiles + target - 1) / target)
+            if tileBlocks > 1 && tileBlocks % 2 == 1 { tileBlocks += 1 }  // even: the two cores get equal shares
             tileBlock = (tiles + tileBlocks - 1) / tileBlocks
             // A single tile block (small maps): split the output channels so both cores work on one image.
             channelBlocks = tileBlocks == 1 && outChannels >= 64 ? 2 : 1
