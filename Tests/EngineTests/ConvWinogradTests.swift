@@ -27,16 +27,15 @@ import Testing
             autoPad: .notSet)
     }
 
-    /// y[n, m, oh, ow] = Σ x[n, c, oh − padTop + kh, ow − padLeft + kw] · w[m, c, kh, kw], in Double.
-    static func directForward(_ x: Tensor, _ w: Tensor, _ win: Window2D) -> [Double] {
-        let (n, c, m) = (x.shape[0], x.shape[1], w.shape[0])
-        let xs = x.scalars, ws = w.scalars
-        var y = [Double](repeating: 0, count: n * m * win.outH * win.outW)
-        for i in 0..<n {
+    /// Calls `body(xIndex, wIndex, yIndex)` for every product x[n, c, oh − padTop + kh, ow − padLeft + kw] ·
+    /// w[m, c, kh, kw] of the definition that lands in y[n, m, oh, ow] (flat indices; padding skipped).
+    static func forEachTap(images: Int, channels c: Int, outChannels m: Int, _ win: Window2D,
+                           _ body: (Int, Int, Int) -> Void) {
+        for i in 0..<images {
             for o in 0..<m {
                 for oh in 0..<win.outH {
                     for ow in 0..<win.outW {
-                        var s = 0.0
+                        let y = ((i * m + o) * win.outH + oh) * win.outW + ow
                         for ch in 0..<c {
                             for kh in 0..<3 {
                                 let ih = oh - win.padTop + kh
@@ -44,44 +43,32 @@ import Testing
                                 for kw in 0..<3 {
                                     let iw = ow - win.padLeft + kw
                                     if iw < 0 || iw >= win.inW { continue }
-                                    s += Double(xs[((i * c + ch) * win.inH + ih) * win.inW + iw])
-                                        * Double(ws[((o * c + ch) * 3 + kh) * 3 + kw])
+                                    body(((i * c + ch) * win.inH + ih) * win.inW + iw, ((o * c + ch) * 3 + kh) * 3 + kw, y)
                                 }
                             }
                         }
-                        y[((i * m + o) * win.outH + oh) * win.outW + ow] = s
                     }
                 }
             }
         }
+    }
+
+    /// y = the convolution by its definition, in Double.
+    static func directForward(_ x: Tensor, _ w: Tensor, _ win: Window2D) -> [Double] {
+        let xs = x.scalars, ws = w.scalars
+        var y = [Double](repeating: 0, count: x.shape[0] * w.shape[0] * win.outH * win.outW)
+        forEachTap(images: x.shape[0], channels: x.shape[1], outChannels: w.shape[0], win) { xi, wi, yi in
+            y[yi] += Double(xs[xi]) * Double(ws[wi])
+        }
         return y
     }
 
-    /// The adjoint of `directForward`: dx[n, c, ih, iw] = Σ dy[n, m, oh, ow] · w[m, c, kh, kw], in Double.
+    /// Its adjoint, dx[n, c, ih, iw] = Σ dy[n, m, oh, ow] · w[m, c, kh, kw], in Double.
     static func directInputGradient(_ dy: Tensor, _ w: Tensor, _ win: Window2D, channels c: Int) -> [Double] {
-        let (n, m) = (dy.shape[0], w.shape[0])
         let gs = dy.scalars, ws = w.scalars
-        var dx = [Double](repeating: 0, count: n * c * win.inH * win.inW)
-        for i in 0..<n {
-            for o in 0..<m {
-                for oh in 0..<win.outH {
-                    for ow in 0..<win.outW {
-                        let g = Double(gs[((i * m + o) * win.outH + oh) * win.outW + ow])
-                        for ch in 0..<c {
-                            for kh in 0..<3 {
-                                let ih = oh - win.padTop + kh
-                                if ih < 0 || ih >= win.inH { continue }
-                                for kw in 0..<3 {
-                                    let iw = ow - win.padLeft + kw
-                                    if iw < 0 || iw >= win.inW { continue }
-                                    dx[((i * c + ch) * win.inH + ih) * win.inW + iw] +=
-                                        g * Double(ws[((o * c + ch) * 3 + kh) * 3 + kw])
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+        var dx = [Double](repeating: 0, count: dy.shape[0] * c * win.inH * win.inW)
+        forEachTap(images: dy.shape[0], channels: c, outChannels: w.shape[0], win) { xi, wi, yi in
+            dx[xi] += Double(gs[yi]) * Double(ws[wi])
         }
         return dx
     }
