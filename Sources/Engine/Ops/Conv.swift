@@ -3,8 +3,9 @@ import Foundation
 /// 2-D convolution (ONNX Conv / PyTorch Conv2d): X [N, C, H, W], W [M, C/group, kH, kW], optional B [M]
 /// → Y [N, M, outH, outW] with outH = ⌊(H + padTop + padBottom − dilH·(kH − 1) − 1) / strideH⌋ + 1.
 ///
-/// Each image and group is one im2col + `cblas_sgemm` (1×1, stride 1, unpadded: plain GEMM on the input).
-/// Backward gives dX (col2im of Wᵀ·dY), dW (dY·colᵀ, only when requested) and dB (sum of dY).
+/// 3×3 stride-1 convolutions (forward and input gradient) run as Winograd F(2×2, 3×3) (`Winograd3x3`); the
+/// rest as one im2col + `cblas_sgemm` per image and group (1×1, stride 1, unpadded: plain GEMM on the input).
+/// Backward gives dX (Winograd, else col2im of Wᵀ·dY), dW (dY·colᵀ, only when requested) and dB (sum of dY).
 public struct Conv: Operator {
     /// [sH, sW].
     public var strides: [Int]
@@ -67,6 +68,20 @@ public struct Conv: Operator {
         let p = try plan(x.shape, weight.shape, bias?.shape)
         let win = p.window
         var y = Tensor(uninitializedShape: [p.n, p.m, win.outH, win.outW])
+        if Winograd3x3.applies(win, group: group, inChannels: p.c, outChannels: p.m) {
+            x.withUnsafeBufferPointer { xs in
+                y.withUnsafeMutableBufferPointer { ys in
+                    let u = weight.withUnsafeBufferPointer {
+                        Winograd3x3.forwardWeights($0.baseAddress!, outChannels: p.m, inChannels: p.c)
+                    }
+                    Winograd3x3.convolve(
+                        xs.baseAddress!, images: p.n, inH: win.inH, inW: win.inW, padTop: win.padTop,
+                        padLeft: win.padLeft, weights: u, outH: win.outH, outW: win.outW, into: ys.baseAddress!)
+                }
+            }
+            if let bias { addChannelBias(&y, bias) }
+            return [y]
+        }
         let planeIn = win.inH * win.inW
         let planeOut = p.planeOut
         let k = p.k
@@ -119,16 +134,26 @@ public struct Conv: Operator {
         let wantX = ctx.needs(0)
         let wantW = ctx.needs(1)
         let wantB = bias != nil && ctx.needs(2)
-        var dx: Tensor? = wantX ? Tensor.zeros(x.shape) : nil
         var dw: Tensor? = wantW ? Tensor.zeros(weight.shape) : nil
         var db: Tensor?
         if wantB { db = dy.sum(alongAxes: [0, 2, 3]) }
         guard wantX || wantW else { return [nil, nil, db] }
+        var dx: Tensor?
+        // dX as a Winograd convolution of dY (below, only dW remains), else written by GEMMs: overwritten
+        // (1×1) or accumulated by col2im onto zeros.
+        let winogradX = wantX && Winograd3x3.appliesToInputGradient(win, group: group, inChannels: p.c, outChannels: p.m)
+        if winogradX {
+            dx = inputGradientByWinograd(dy, weight, p)
+        } else if wantX {
+            dx = pointwise ? Tensor(uninitializedShape: x.shape) : Tensor.zeros(x.shape)
+        }
+        let loopX = wantX && !winogradX
+        guard loopX || wantW else { return [dx, dw, db] }
         let workers = BatchParallel.workers(for: p.n)
         let cols = ScratchBuffers(count: pointwise ? 0 : workers, size: k * planeOut)
         // Each extra worker accumulates its weight gradient separately; summed at the end.
         let partialWeightGradients = ScratchBuffers(count: wantW ? workers - 1 : 0, size: weight.count, zeroed: true)
-        var dxStore = dx ?? Tensor.zeros([0])
+        var dxStore = loopX ? dx! : Tensor.zeros([0])
         var dwStore = dw ?? Tensor.zeros([0])
         x.withUnsafeBufferPointer { xs in
             weight.withUnsafeBufferPointer { ws in
@@ -161,12 +186,12 @@ public struct Conv: Operator {
                                                 b: colPtr, ldb: planeOut, beta: 1,
                                                 c: dwTarget + g * p.mg * k, ldc: k)
                                         }
-                                        if wantX, let dxBase {
+                                        if loopX, let dxBase {
                                             let dxg = dxBase + (n * p.c + g * p.cg) * planeIn
                                             if pointwise {
                                                 BLAS.sgemm(
                                                     transA: true, m: k, n: planeOut, k: p.mg, a: wg, lda: k,
-                                                    b: gg, ldb: planeOut, beta: 1, c: dxg, ldc: planeOut)
+                                                    b: gg, ldb: planeOut, c: dxg, ldc: planeOut)
                                             } else {
                                                 // dcol [k, P] = W_gᵀ [k, mg] · dY_g [mg, P], then fold back.
                                                 BLAS.sgemm(
@@ -189,9 +214,27 @@ public struct Conv: Operator {
                 }
             }
         }
-        if wantX { dx = dxStore }
+        if loopX { dx = dxStore }
         if wantW { dw = dwStore }
         return [dx, dw, db]
+    }
+
+    /// dX of a 3×3 stride-1 convolution: dY [N, M, outH, outW] convolved with the rotated, transposed weights
+    /// and pads 2 − pad, which gives exactly [N, C, inH, inW].
+    private func inputGradientByWinograd(_ dy: Tensor, _ weight: Tensor, _ p: Plan) -> Tensor {
+        let win = p.window
+        var dx = Tensor(uninitializedShape: [p.n, p.c, win.inH, win.inW])
+        let u = weight.withUnsafeBufferPointer {
+            Winograd3x3.inputGradientWeights($0.baseAddress!, outChannels: p.m, inChannels: p.c)
+        }
+        dy.withUnsafeBufferPointer { gs in
+            dx.withUnsafeMutableBufferPointer { dxs in
+                Winograd3x3.convolve(
+                    gs.baseAddress!, images: p.n, inH: win.outH, inW: win.outW, padTop: 2 - win.padTop,
+                    padLeft: 2 - win.padLeft, weights: u, outH: win.inH, outW: win.inW, into: dxs.baseAddress!)
+            }
+        }
+        return dx
     }
     public var backwardReadsOutputs: Bool { false }
 }
