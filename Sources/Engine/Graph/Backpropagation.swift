@@ -40,14 +40,21 @@ struct Backpropagation {
 
         for i in pass.executed.reversed() {
             let node = graph.nodes[i]
-            let outputGradients = node.outputs.map { $0.isEmpty ? nil : gradients[$0] }
             let needs = node.inputs.map { !$0.isEmpty && requires.contains($0) }
-            if outputGradients.contains(where: { $0 != nil }) && needs.contains(true) {
+            let flowing = node.outputs.contains { !$0.isEmpty && gradients[$0] != nil }
+            if flowing && needs.contains(true) {
                 try interruption?.check()
+                // Gradients the caller does not want back leave the table here (they would be dropped after this
+                // node anyway), so the op holds the only reference and may overwrite them without a copy.
+                let handoff = GradientHandoff(node.outputs.map { name -> Tensor? in
+                    if name.isEmpty { return nil }
+                    return wanted.contains(name) || node.outputs.filter({ $0 == name }).count > 1
+                        ? gradients[name] : gradients.removeValue(forKey: name)
+                })
                 let context = BackwardContext(
                     inputs: node.inputs.map { $0.isEmpty ? nil : pass.values[$0] },
                     outputs: node.outputs.map { pass.values[$0] ?? Tensor.zeros([0]) },
-                    outputGradients: outputGradients, needsInputGradient: needs, reluRule: rule,
+                    handoff: handoff, needsInputGradient: needs, reluRule: rule,
                     inputShapes: node.inputs.map { $0.isEmpty ? nil : pass.shapes[$0] },
                     outputShapes: node.outputs.map { pass.shapes[$0] ?? [0] })
                 let inputGradients: [Tensor?]
