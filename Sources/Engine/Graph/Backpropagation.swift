@@ -57,14 +57,14 @@ struct Backpropagation {
                     handoff: handoff, needsInputGradient: needs, reluRule: rule,
                     inputShapes: node.inputs.map { $0.isEmpty ? nil : pass.shapes[$0] },
                     outputShapes: node.outputs.map { pass.shapes[$0] ?? [0] })
-                let inputGradients: [Tensor?]
+                var inputGradients: [Tensor?]
                 do {
                     inputGradients = try node.op.backward(context)
                 } catch {
                     throw GraphError(node: node.name, opType: node.op.opType, "backward: \(error)")
                 }
                 for (k, name) in node.inputs.enumerated() where needs[k] && k < inputGradients.count {
-                    guard let g = inputGradients[k] else { continue }
+                    guard let g = inputGradients[k].take() else { continue }
                     guard pass.shapes[name] == g.shape else {
                         throw GraphError(
                             node: node.name, opType: node.op.opType,
@@ -87,11 +87,16 @@ struct Backpropagation {
         return Gradients(values: result, graph: graph)
     }
 
-    private func accumulate(_ gradients: inout [String: Tensor], _ name: String, _ g: Tensor) {
-        if gradients[name] == nil {
+    /// Adds `g` to the gradient gathered for `name` so far, in whichever of the two tensors nobody else holds
+    /// (a seed the caller still owns, say), so the sum needs no copy; a + b equals b + a bit for bit.
+    private func accumulate(_ gradients: inout [String: Tensor], _ name: String, _ g: consuming Tensor) {
+        guard var sum = gradients.removeValue(forKey: name) else {
             gradients[name] = g
-        } else {
-            gradients[name]!.add(g)
+            return
         }
+        var other = g
+        if !sum.isUniquelyReferenced() && other.isUniquelyReferenced() { swap(&sum, &other) }
+        sum.add(other)
+        gradients[name] = sum
     }
 }

@@ -52,10 +52,12 @@ public struct MaxPool: Operator {
         return lo..<Swift.max(lo, hi)
     }
 
-    /// 8 consecutive outputs' taps src[0], src[s], … (one vector load at stride 1).
+    /// 8 consecutive outputs' taps src[0], src[s], … (one vector load at stride 1; at stride 2 one load of
+    /// twice the width, which reads one float past the last tap: `wide` says that float is inside the buffer).
     @inline(__always)
-    private static func lanes8(_ src: UnsafePointer<Float>, stride s: Int) -> SIMD8<Float> {
-        s == 1 ? UnsafeRawPointer(src).loadUnaligned(as: SIMD8<Float>.self) : SIMD8(src[0], src[1 * s], src[2 * s], src[3 * s], src[4 * s], src[5 * s], src[6 * s], src[7 * s])
+    private static func lanes8(_ src: UnsafePointer<Float>, stride s: Int, wide: Bool) -> SIMD8<Float> {
+        if s == 2 && wide { return UnsafeRawPointer(src).loadUnaligned(as: SIMD16<Float>.self).evenHalf }
+        return s == 1 ? UnsafeRawPointer(src).loadUnaligned(as: SIMD8<Float>.self) : SIMD8(src[0], src[1 * s], src[2 * s], src[3 * s], src[4 * s], src[5 * s], src[6 * s], src[7 * s])
     }
 
     /// The windows of 8 consecutive interior outputs (every kernel column inside the input) of one output row,
@@ -64,10 +66,10 @@ public struct MaxPool: Operator {
     @inline(__always)
     private static func scanBlock8(
         _ plane: UnsafePointer<Float>, rows: UnsafeBufferPointer<Int>, kW: Int, dilW: Int, stride s: Int, base: Int,
-        out: UnsafeMutablePointer<Float>, index: UnsafeMutablePointer<Int32>?
+        wide: Bool, out: UnsafeMutablePointer<Float>, index: UnsafeMutablePointer<Int32>?
     ) {
         let steps = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) &* Int32(s)
-        var best = lanes8(plane + rows[0] + base, stride: s)
+        var best = lanes8(plane + rows[0] + base, stride: s, wide: wide)
         var pick = SIMD8<Int32>(repeating: Int32(rows[0] + base)) &+ steps
         var first = true
         for row in rows {
@@ -77,7 +79,7 @@ public struct MaxPool: Operator {
                     continue
                 }
                 let offset = row + kw * dilW + base
-                let v = lanes8(plane + offset, stride: s)
+                let v = lanes8(plane + offset, stride: s, wide: wide)
                 let take = (v .> best) .^ (v .!= v)  // `v > best || v is NaN`: the two cannot both hold
                 best.replace(with: v, where: take)
                 if index != nil { pick.replace(with: SIMD8<Int32>(repeating: Int32(offset)) &+ steps, where: take) }
@@ -87,10 +89,12 @@ public struct MaxPool: Operator {
         if let index { UnsafeMutableRawPointer(index).storeBytes(of: pick, as: SIMD8<Int32>.self) }
     }
 
-    /// 4 consecutive outputs' taps src[0], src[s], … (one vector load at stride 1).
+    /// 4 consecutive outputs' taps src[0], src[s], … (one vector load at stride 1; at stride 2 one load of
+    /// twice the width, which reads one float past the last tap: `wide` says that float is inside the buffer).
     @inline(__always)
-    private static func lanes4(_ src: UnsafePointer<Float>, stride s: Int) -> SIMD4<Float> {
-        s == 1 ? UnsafeRawPointer(src).loadUnaligned(as: SIMD4<Float>.self) : SIMD4(src[0], src[1 * s], src[2 * s], src[3 * s])
+    private static func lanes4(_ src: UnsafePointer<Float>, stride s: Int, wide: Bool) -> SIMD4<Float> {
+        if s == 2 && wide { return UnsafeRawPointer(src).loadUnaligned(as: SIMD8<Float>.self).evenHalf }
+        return s == 1 ? UnsafeRawPointer(src).loadUnaligned(as: SIMD4<Float>.self) : SIMD4(src[0], src[1 * s], src[2 * s], src[3 * s])
     }
 
     /// The windows of 4 consecutive interior outputs (every kernel column inside the input) of one output row,
@@ -99,10 +103,10 @@ public struct MaxPool: Operator {
     @inline(__always)
     private static func scanBlock4(
         _ plane: UnsafePointer<Float>, rows: UnsafeBufferPointer<Int>, kW: Int, dilW: Int, stride s: Int, base: Int,
-        out: UnsafeMutablePointer<Float>, index: UnsafeMutablePointer<Int32>?
+        wide: Bool, out: UnsafeMutablePointer<Float>, index: UnsafeMutablePointer<Int32>?
     ) {
         let steps = SIMD4<Int32>(0, 1, 2, 3) &* Int32(s)
-        var best = lanes4(plane + rows[0] + base, stride: s)
+        var best = lanes4(plane + rows[0] + base, stride: s, wide: wide)
         var pick = SIMD4<Int32>(repeating: Int32(rows[0] + base)) &+ steps
         var first = true
         for row in rows {
@@ -112,7 +116,7 @@ public struct MaxPool: Operator {
                     continue
                 }
                 let offset = row + kw * dilW + base
-                let v = lanes4(plane + offset, stride: s)
+                let v = lanes4(plane + offset, stride: s, wide: wide)
                 let take = (v .> best) .^ (v .!= v)  // `v > best || v is NaN`: the two cannot both hold
                 best.replace(with: v, where: take)
                 if index != nil { pick.replace(with: SIMD4<Int32>(repeating: Int32(offset)) &+ steps, where: take) }
@@ -127,11 +131,12 @@ public struct MaxPool: Operator {
     /// Interior output columns go eight, then four at a time in vector registers (explicit vectors: scalar
     /// selects compiled to a mispredicted branch per tap); clipped edge windows element by element. Writes the
     /// maxima to `values` and, when `indices` is given, the flat input index of each pick (−1 for an
-    /// all-padding window). `rowOffsets` is scratch for kH offsets.
+    /// all-padding window). `available` counts the floats from `plane` to the end of the input; `rowOffsets` is
+    /// scratch for kH offsets.
     @inline(__always)
     private func scanPlane(
-        _ plane: UnsafePointer<Float>, _ w: Window2D, interior: Range<Int>, rowOffsets: UnsafeMutablePointer<Int>,
-        values: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int32>?
+        _ plane: UnsafePointer<Float>, available: Int, _ w: Window2D, interior: Range<Int>,
+        rowOffsets: UnsafeMutablePointer<Int>, values: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int32>?
     ) {
         let (inW, s, dilW, padLeft) = (w.inW, w.strideW, w.dilW, w.padLeft)
         for oh in 0..<w.outH {
@@ -148,14 +153,17 @@ public struct MaxPool: Operator {
             }
             for (k, kh) in rows.enumerated() { rowOffsets[k] = (h0 + kh * w.dilH) * inW - padLeft }
             let offsets = UnsafeBufferPointer(start: rowOffsets, count: rows.count)
+            let lastTap = (w.kW - 1) * dilW
             var ow = interior.lowerBound
             while ow + 8 <= interior.upperBound {
-                Self.scanBlock8(plane, rows: offsets, kW: w.kW, dilW: dilW, stride: s, base: ow * s, out: o + ow,
+                Self.scanBlock8(plane, rows: offsets, kW: w.kW, dilW: dilW, stride: s, base: ow * s,
+                                wide: offsets[rows.count - 1] + lastTap + (ow + 8) * s <= available, out: o + ow,
                                 index: index.map { $0 + ow })
                 ow += 8
             }
             if ow + 4 <= interior.upperBound {
-                Self.scanBlock4(plane, rows: offsets, kW: w.kW, dilW: dilW, stride: s, base: ow * s, out: o + ow,
+                Self.scanBlock4(plane, rows: offsets, kW: w.kW, dilW: dilW, stride: s, base: ow * s,
+                                wide: offsets[rows.count - 1] + lastTap + (ow + 4) * s <= available, out: o + ow,
                                 index: index.map { $0 + ow })
                 ow += 4
             }
@@ -209,8 +217,8 @@ public struct MaxPool: Operator {
                     defer { rowOffsets.deallocate() }
                     for p in range {
                         scanPlane(
-                            xBase + p * planeIn, w, interior: interior, rowOffsets: rowOffsets,
-                            values: yBase + p * planeOut, indices: nil)
+                            xBase + p * planeIn, available: xs.count - p * planeIn, w, interior: interior,
+                            rowOffsets: rowOffsets, values: yBase + p * planeOut, indices: nil)
                     }
                 }
             }
@@ -231,7 +239,7 @@ public struct MaxPool: Operator {
             c.outputGradient().withUnsafeBufferPointer { gs in
                 dx.withUnsafeMutableBufferPointer { dxs in
                     let xBase = xs.baseAddress!
-                        let gBase = gs.baseAddress!
+                    let gBase = gs.baseAddress!
                     let dBase = dxs.baseAddress!
                     BatchParallel.split(planes, grain: Swift.max(1, 16_384 / Swift.max(planeIn, 1))) { range in
                         let values = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(planeOut, 1))
@@ -244,8 +252,8 @@ public struct MaxPool: Operator {
                         }
                         for p in range {
                             scanPlane(
-                                xBase + p * planeIn, w, interior: interior, rowOffsets: rowOffsets, values: values,
-                                indices: picks)
+                                xBase + p * planeIn, available: xs.count - p * planeIn, w, interior: interior,
+                                rowOffsets: rowOffsets, values: values, indices: picks)
                             let g = gBase + p * planeOut
                             let d = dBase + p * planeIn
                             for o in 0..<planeOut where picks[o] >= 0 { d[Int(picks[o])] += g[o] }
