@@ -234,7 +234,7 @@ public struct MaxPool: Operator {
         let planeIn = w.inH * w.inW
         let planeOut = w.outH * w.outW
         let interior = interiorColumns(w)
-        var dx = Tensor.zeros(x.shape)
+        var dx = Tensor(uninitializedShape: x.shape)  // each plane is zeroed by its worker, just before its scatter
         x.withUnsafeBufferPointer { xs in
             c.outputGradient().withUnsafeBufferPointer { gs in
                 dx.withUnsafeMutableBufferPointer { dxs in
@@ -256,6 +256,7 @@ public struct MaxPool: Operator {
                                 rowOffsets: rowOffsets, values: values, indices: picks)
                             let g = gBase + p * planeOut
                             let d = dBase + p * planeIn
+                            d.update(repeating: 0, count: planeIn)
                             for o in 0..<planeOut where picks[o] >= 0 { d[Int(picks[o])] += g[o] }
                         }
                     }
