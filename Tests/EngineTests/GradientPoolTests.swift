@@ -129,10 +129,19 @@ import Testing
         ([2, 3], [1, 2], [0, 1, 1, 0], [1, 1], false),
         ([2, 2], [1, 1], [1, 1, 1, 1], [2, 2], false),
         ([3, 2], [3, 1], [1, 0, 1, 0], [1, 2], true),
+        ([2, 2], [2, 2], [0, 0, 0, 0], [1, 1], false),
+        ([3, 3], [2, 2], [0, 0, 0, 0], [1, 1], true),
+        ([3, 3], [1, 1], [1, 1, 1, 1], [1, 1], false),
     ])
     func picksTheElementARowMajorScanPicks(kernel: [Int], strides: [Int], pads: [Int], dilations: [Int], ceil: Bool) throws {
+        // 11 columns exercise the edge and narrow paths, 40 the eight-wide vector blocks.
+        for (h, w) in [(9, 11), (6, 40)] {
+            try checkSelection(h: h, w: w, kernel: kernel, strides: strides, pads: pads, dilations: dilations, ceil: ceil)
+        }
+    }
+
+    func checkSelection(h: Int, w: Int, kernel: [Int], strides: [Int], pads: [Int], dilations: [Int], ceil: Bool) throws {
         var generator = SeededGenerator(seed: 7)
-        let (h, w) = (9, 11)
         // Values from {−1, 0, 1, 2} so that most windows hold ties, −0.0 next to 0.0, and a few NaNs.
         let x: [Float] = (0..<(2 * h * w)).map { _ in
             let r = generator.nextInt(below: 40)

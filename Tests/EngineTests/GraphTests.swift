@@ -183,6 +183,25 @@ func makeTinyNet(seed: UInt64 = 1) throws -> Graph {
         #expect(try pass.backward(from: "y", gradient: seed, rule: .deconvnet)["x"]!.scalars == [0, 5, 7, 0])
     }
 
+    /// ReLU's backward overwrites the gradient the graph hands it; a gradient the caller captured or seeded
+    /// must still come back (and stay) unmasked.
+    @Test func inPlaceReluBackwardLeavesCapturedAndSeededGradientsIntact() throws {
+        var g = try Graph(inputs: [.init(name: "x", shape: [1, 20])], outputs: ["y"])
+        try g.addNode("r", Relu(), inputs: ["x"])
+        try g.addNode("y", Identity(), inputs: ["r"])
+        let x = Tensor(shape: [1, 20], data: (0..<20).map { Float($0 % 3) - 1 })
+        let seed = Tensor(shape: [1, 20], data: (0..<20).map { Float($0) - 9.5 })
+        let seedBefore = seed.scalars
+        let masked = zip(x.scalars, seed.scalars).map { $0 > 0 ? $1 : 0 }
+        let pass = try g.forward(["x": x])
+        let captured = try pass.backward(from: "y", gradient: seed, capture: ["r"])
+        #expect(captured["r"]?.scalars == seedBefore)
+        #expect(captured["x"]?.scalars == masked)
+        let seededAtRelu = try pass.backward(seeds: ["r": seed])
+        #expect(seededAtRelu["x"]?.scalars == masked)
+        #expect(seed.scalars == seedBefore)
+    }
+
     @Test func prunedForwardKeepsOnlyWhatBackwardReads() throws {
         let g = try makeTinyNet()
         let x = TestSupport.randn([2, 2, 8, 8], seed: 12)

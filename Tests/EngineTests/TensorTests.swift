@@ -80,6 +80,29 @@ import Testing
         #expect(t.sum() == 21)
     }
 
+    /// Sums whose kept axes are adjacent (bias gradients) read the tensor in place; others transpose first.
+    @Test func sumsOverLeadingAndTrailingAxesMatchAPlainLoop() {
+        let shape = [3, 5, 7, 9]
+        let x = Tensor(shape: shape, data: (0..<(3 * 5 * 7 * 9)).map { Float(($0 * 37) % 101) / 17 - 2.5 })
+        func naive(keep: [Int]) -> [Double] {
+            let keptShape = keep.map { shape[$0] }
+            var out = [Double](repeating: 0, count: keptShape.reduce(1, *))
+            for a in 0..<3 { for b in 0..<5 { for c in 0..<7 { for d in 0..<9 {
+                let index = [a, b, c, d]
+                let k = keep.reduce(0) { $0 * shape[$1] + index[$1] }
+                out[k] += Double(x[a, b, c, d])
+            } } } }
+            return out
+        }
+        for (axes, keep) in [([0, 2, 3], [1]), ([0], [1, 2, 3]), ([2, 3], [0, 1]), ([0, 1, 2, 3], []), ([1, 3], [0, 2])] {
+            let sum = x.sum(alongAxes: axes)
+            #expect(sum.shape == keep.map { shape[$0] })
+            for (got, want) in zip(sum.scalars, naive(keep: keep)) {
+                #expect(abs(Double(got) - want) <= 1e-4 * max(1, abs(want)), "axes \(axes)")
+            }
+        }
+    }
+
     @Test func reshapeTransposeSliceConcat() throws {
         let t = Tensor(shape: [2, 3], data: [1, 2, 3, 4, 5, 6])
         #expect(try t.reshaped(to: [3, -1]).shape == [3, 2])

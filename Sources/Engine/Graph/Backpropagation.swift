@@ -40,24 +40,31 @@ struct Backpropagation {
 
         for i in pass.executed.reversed() {
             let node = graph.nodes[i]
-            let outputGradients = node.outputs.map { $0.isEmpty ? nil : gradients[$0] }
             let needs = node.inputs.map { !$0.isEmpty && requires.contains($0) }
-            if outputGradients.contains(where: { $0 != nil }) && needs.contains(true) {
+            let flowing = node.outputs.contains { !$0.isEmpty && gradients[$0] != nil }
+            if flowing && needs.contains(true) {
                 try interruption?.check()
+                // Gradients the caller does not want back leave the table here (they would be dropped after this
+                // node anyway), so the op holds the only reference and may overwrite them without a copy.
+                let handoff = GradientHandoff(node.outputs.map { name -> Tensor? in
+                    if name.isEmpty { return nil }
+                    return wanted.contains(name) || node.outputs.filter({ $0 == name }).count > 1
+                        ? gradients[name] : gradients.removeValue(forKey: name)
+                })
                 let context = BackwardContext(
                     inputs: node.inputs.map { $0.isEmpty ? nil : pass.values[$0] },
                     outputs: node.outputs.map { pass.values[$0] ?? Tensor.zeros([0]) },
-                    outputGradients: outputGradients, needsInputGradient: needs, reluRule: rule,
+                    handoff: handoff, needsInputGradient: needs, reluRule: rule,
                     inputShapes: node.inputs.map { $0.isEmpty ? nil : pass.shapes[$0] },
                     outputShapes: node.outputs.map { pass.shapes[$0] ?? [0] })
-                let inputGradients: [Tensor?]
+                var inputGradients: [Tensor?]
                 do {
                     inputGradients = try node.op.backward(context)
                 } catch {
                     throw GraphError(node: node.name, opType: node.op.opType, "backward: \(error)")
                 }
                 for (k, name) in node.inputs.enumerated() where needs[k] && k < inputGradients.count {
-                    guard let g = inputGradients[k] else { continue }
+                    guard let g = inputGradients[k].take() else { continue }
                     guard pass.shapes[name] == g.shape else {
                         throw GraphError(
                             node: node.name, opType: node.op.opType,
@@ -80,11 +87,16 @@ struct Backpropagation {
         return Gradients(values: result, graph: graph)
     }
 
-    private func accumulate(_ gradients: inout [String: Tensor], _ name: String, _ g: Tensor) {
-        if gradients[name] == nil {
+    /// Adds `g` to the gradient gathered for `name` so far, in whichever of the two tensors nobody else holds
+    /// (a seed the caller still owns, say), so the sum needs no copy; a + b equals b + a bit for bit.
+    private func accumulate(_ gradients: inout [String: Tensor], _ name: String, _ g: consuming Tensor) {
+        guard var sum = gradients.removeValue(forKey: name) else {
             gradients[name] = g
-        } else {
-            gradients[name]!.add(g)
+            return
         }
+        var other = g
+        if !sum.isUniquelyReferenced() && other.isUniquelyReferenced() { swap(&sum, &other) }
+        sum.add(other)
+        gradients[name] = sum
     }
 }

@@ -40,6 +40,21 @@ enum BatchParallel {
         }
     }
 
+    /// Calls `body` on contiguous, disjoint ranges covering 0..<n, one per core, for work that makes no BLAS call
+    /// (pooling, element-wise kernels): no lock and no thread-count switch, so it is cheap enough for a single
+    /// ReLU. Runs inline below `grain` items per core or inside a region (whose threads are already busy). The
+    /// split depends only on `n`, `grain` and the processor count; bodies must write disjoint outputs.
+    static func split(_ n: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
+        let count = Swift.min(workers(for: n), Swift.max(1, n / Swift.max(grain, 1)))
+        if count <= 1 || insideRegion.isSet {
+            body(0..<n)
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: count) { w in
+            insideRegion.withSet { body((w * n / count)..<((w + 1) * n / count)) }
+        }
+    }
+
     /// Runs `body` with OpenBLAS set to `threads`, restoring the previous count after; the only place the count
     /// is switched (under the region lock).
     static func withBLASThreads<R>(_ threads: Int, _ body: () throws -> R) rethrows -> R {

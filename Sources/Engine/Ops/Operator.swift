@@ -14,8 +14,12 @@ public struct BackwardContext {
     public var inputs: [Tensor?]
     /// Forward outputs in node order.
     public var outputs: [Tensor]
-    /// Gradient of the objective with respect to each output; `nil` means zero (nothing flowed back).
+    /// Gradient of the objective with respect to each output; `nil` means zero (nothing flowed back), or that
+    /// the graph handed the gradient over (`handoff`): read them through `outputGradient(_:)`.
     public var outputGradients: [Tensor?]
+    /// Output gradients nobody else holds (the graph drops its own reference once the node has run), which an
+    /// op may take with `takeOutputGradient(_:)` and overwrite in place instead of copying.
+    let handoff: GradientHandoff?
     /// Which inputs want a gradient: skip the work (e.g. weight gradients during saliency) for the others.
     public var needsInputGradient: [Bool]
     /// The rectifier rule in force for this backward pass.
@@ -34,6 +38,7 @@ public struct BackwardContext {
         self.inputs = inputs
         self.outputs = outputs
         self.outputGradients = outputGradients
+        handoff = nil
         self.needsInputGradient = needsInputGradient
         self.reluRule = reluRule
         self.inputShapes = inputShapes ?? inputs.map { $0?.shape }
@@ -55,10 +60,41 @@ public struct BackwardContext {
     /// Whether input `i` wants a gradient.
     public func needs(_ i: Int) -> Bool { i < needsInputGradient.count && needsInputGradient[i] }
 
+    /// The context the graph builds: gradients in `handoff` are the only references left.
+    init(
+        inputs: [Tensor?], outputs: [Tensor], handoff: GradientHandoff, needsInputGradient: [Bool],
+        reluRule: ReluBackwardRule, inputShapes: [[Int]?], outputShapes: [[Int]]
+    ) {
+        self.inputs = inputs
+        self.outputs = outputs
+        outputGradients = handoff.tensors.map { _ in nil }
+        self.handoff = handoff
+        self.needsInputGradient = needsInputGradient
+        self.reluRule = reluRule
+        self.inputShapes = inputShapes
+        self.outputShapes = outputShapes
+    }
+
     /// Gradient of output `i`, materialised as zeros when nothing flowed back.
     public func outputGradient(_ i: Int = 0) -> Tensor {
-        outputGradients[i] ?? Tensor.zeros(outputShapes[i])
+        handoff?.tensors[i] ?? outputGradients[i] ?? Tensor.zeros(outputShapes[i])
     }
+
+    /// Gradient of output `i` for an op that overwrites it: when the graph handed it over, the caller gets the
+    /// only reference (so writing does not copy) and later reads of that output's gradient see zeros.
+    public func takeOutputGradient(_ i: Int = 0) -> Tensor {
+        if let handoff, let gradient = handoff.tensors[i] {
+            handoff.tensors[i] = nil
+            return gradient
+        }
+        return outputGradient(i)
+    }
+}
+
+/// Output gradients moved from the graph's table into a node's backward context (see `BackwardContext.handoff`).
+final class GradientHandoff {
+    var tensors: [Tensor?]
+    init(_ tensors: [Tensor?]) { self.tensors = tensors }
 }
 
 /// A differentiable operation with ONNX semantics; graph nodes hold one each.

@@ -44,115 +44,158 @@ public struct MaxPool: Operator {
         return [[x[0], x[1], w.outH, w.outW]]
     }
 
-    /// Valid kernel columns for each output column.
-    private func columnTaps(_ w: Window2D) -> [Range<Int>] {
-        (0..<w.outW).map {
-            Window2D.validTaps(start: $0 * w.strideW - w.padLeft, dilation: w.dilW, kernel: w.kW, extent: w.inW)
-        }
+    /// Output columns whose window lies wholly inside the input's columns (no clipping needed there).
+    private func interiorColumns(_ w: Window2D) -> Range<Int> {
+        let lo = Swift.min((w.padLeft + w.strideW - 1) / w.strideW, w.outW)
+        let lastStart = w.inW - 1 - (w.kW - 1) * w.dilW + w.padLeft
+        let hi = lastStart < 0 ? lo : Swift.min(lastStart / w.strideW + 1, w.outW)
+        return lo..<Swift.max(lo, hi)
     }
 
-    /// The max-pool of one plane, separably: for each output row, the maximum over the window's rows of every
-    /// input column (a contiguous, branch-free pass), then the maximum of those over each window's columns.
-    /// `best[c]` is the column maximum and `row[c]` the window row it came from (the first such row; the last
-    /// NaN if any), so `visit(outputIndex, inputIndexOfMax, value)` gets exactly the element a row-major scan
-    /// picks: the first maximal one, or the last NaN (PyTorch's rules); index −1 when the window covers only
-    /// padding. Scanning every window element by element instead cost as much as all of squeezenet's GEMMs.
+    /// 8 consecutive outputs' taps src[0], src[s], … (one vector load at stride 1; at stride 2 one load of
+    /// twice the width, which reads one float past the last tap: `wide` says that float is inside the buffer).
     @inline(__always)
-    private func pool(
-        _ plane: UnsafePointer<Float>, _ w: Window2D, _ columns: UnsafeBufferPointer<Range<Int>>,
-        _ best: UnsafeMutablePointer<Float>, _ row: UnsafeMutablePointer<Int>, _ visit: (Int, Int, Float) -> Void
+    private static func lanes8(_ src: UnsafePointer<Float>, stride s: Int, wide: Bool) -> SIMD8<Float> {
+        if s == 2 && wide { return UnsafeRawPointer(src).loadUnaligned(as: SIMD16<Float>.self).evenHalf }
+        return s == 1 ? UnsafeRawPointer(src).loadUnaligned(as: SIMD8<Float>.self) : SIMD8(src[0], src[1 * s], src[2 * s], src[3 * s], src[4 * s], src[5 * s], src[6 * s], src[7 * s])
+    }
+
+    /// The windows of 8 consecutive interior outputs (every kernel column inside the input) of one output row,
+    /// scanned tap by tap in row-major order with vector selects. `rows` holds the flat input offsets of the
+    /// window's valid rows minus padLeft; `base` is the first output's column offset.
+    @inline(__always)
+    private static func scanBlock8(
+        _ plane: UnsafePointer<Float>, rows: UnsafeBufferPointer<Int>, kW: Int, dilW: Int, stride s: Int, base: Int,
+        wide: Bool, out: UnsafeMutablePointer<Float>, index: UnsafeMutablePointer<Int32>?
     ) {
-        let inW = w.inW
-        for oh in 0..<w.outH {
-            let h0 = oh * w.strideH - w.padTop
-            let rows = Window2D.validTaps(start: h0, dilation: w.dilH, kernel: w.kH, extent: w.inH)
-            if rows.isEmpty {
-                for ow in 0..<w.outW { visit(oh * w.outW + ow, -1, -.infinity) }
-                continue
-            }
-            let first = plane + (h0 + rows.lowerBound * w.dilH) * inW
-            for c in 0..<inW {
-                best[c] = first[c]
-                row[c] = rows.lowerBound
-            }
-            for kh in (rows.lowerBound + 1)..<rows.upperBound {
-                let r = plane + (h0 + kh * w.dilH) * inW
-                for c in 0..<inW {
-                    let v = r[c]
-                    let take = v > best[c] || v != v
-                    best[c] = take ? v : best[c]
-                    row[c] = take ? kh : row[c]
-                }
-            }
-            for ow in 0..<w.outW {
-                let cols = columns[ow]
-                guard !cols.isEmpty else {
-                    visit(oh * w.outW + ow, -1, -.infinity)
+        let steps = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) &* Int32(s)
+        var best = lanes8(plane + rows[0] + base, stride: s, wide: wide)
+        var pick = SIMD8<Int32>(repeating: Int32(rows[0] + base)) &+ steps
+        var first = true
+        for row in rows {
+            for kw in 0..<kW {
+                if first {
+                    first = false
                     continue
                 }
-                let w0 = ow * w.strideW - w.padLeft
-                var column = w0 + cols.lowerBound * w.dilW
-                var value = best[column], kh = row[column]
-                for kw in (cols.lowerBound + 1)..<cols.upperBound {
-                    let c = w0 + kw * w.dilW
-                    let v = best[c], k = row[c]
-                    let take: Bool
-                    if v != v {
-                        take = value == value || k >= kh  // a later NaN (row-major) replaces
-                    } else {
-                        take = value == value && (v > value || (v == value && k < kh))  // first maximum
-                    }
-                    if take {
-                        value = v
-                        kh = k
-                        column = c
-                    }
-                }
-                visit(oh * w.outW + ow, (h0 + kh * w.dilH) * inW + column, value)
+                let offset = row + kw * dilW + base
+                let v = lanes8(plane + offset, stride: s, wide: wide)
+                let take = (v .> best) .^ (v .!= v)  // `v > best || v is NaN`: the two cannot both hold
+                best.replace(with: v, where: take)
+                if index != nil { pick.replace(with: SIMD8<Int32>(repeating: Int32(offset)) &+ steps, where: take) }
             }
         }
+        UnsafeMutableRawPointer(out).storeBytes(of: best, as: SIMD8<Float>.self)
+        if let index { UnsafeMutableRawPointer(index).storeBytes(of: pick, as: SIMD8<Int32>.self) }
     }
 
-    /// The forward values only (no indices): the same separable passes as `pool`, with NaN-propagating
-    /// maxima written as selects so the column pass vectorises. Equal to `pool`'s value bit for bit except
-    /// that a window holding both −0.0 and 0.0 may give either (they compare equal).
+    /// 4 consecutive outputs' taps src[0], src[s], … (one vector load at stride 1; at stride 2 one load of
+    /// twice the width, which reads one float past the last tap: `wide` says that float is inside the buffer).
     @inline(__always)
-    private func poolValues(
-        _ plane: UnsafePointer<Float>, _ w: Window2D, _ columns: UnsafeBufferPointer<Range<Int>>,
-        _ best: UnsafeMutableBufferPointer<Float>, _ out: UnsafeMutablePointer<Float>
+    private static func lanes4(_ src: UnsafePointer<Float>, stride s: Int, wide: Bool) -> SIMD4<Float> {
+        if s == 2 && wide { return UnsafeRawPointer(src).loadUnaligned(as: SIMD8<Float>.self).evenHalf }
+        return s == 1 ? UnsafeRawPointer(src).loadUnaligned(as: SIMD4<Float>.self) : SIMD4(src[0], src[1 * s], src[2 * s], src[3 * s])
+    }
+
+    /// The windows of 4 consecutive interior outputs (every kernel column inside the input) of one output row,
+    /// scanned tap by tap in row-major order with vector selects. `rows` holds the flat input offsets of the
+    /// window's valid rows minus padLeft; `base` is the first output's column offset.
+    @inline(__always)
+    private static func scanBlock4(
+        _ plane: UnsafePointer<Float>, rows: UnsafeBufferPointer<Int>, kW: Int, dilW: Int, stride s: Int, base: Int,
+        wide: Bool, out: UnsafeMutablePointer<Float>, index: UnsafeMutablePointer<Int32>?
     ) {
-        let inW = w.inW
+        let steps = SIMD4<Int32>(0, 1, 2, 3) &* Int32(s)
+        var best = lanes4(plane + rows[0] + base, stride: s, wide: wide)
+        var pick = SIMD4<Int32>(repeating: Int32(rows[0] + base)) &+ steps
+        var first = true
+        for row in rows {
+            for kw in 0..<kW {
+                if first {
+                    first = false
+                    continue
+                }
+                let offset = row + kw * dilW + base
+                let v = lanes4(plane + offset, stride: s, wide: wide)
+                let take = (v .> best) .^ (v .!= v)  // `v > best || v is NaN`: the two cannot both hold
+                best.replace(with: v, where: take)
+                if index != nil { pick.replace(with: SIMD4<Int32>(repeating: Int32(offset)) &+ steps, where: take) }
+            }
+        }
+        UnsafeMutableRawPointer(out).storeBytes(of: best, as: SIMD4<Float>.self)
+        if let index { UnsafeMutableRawPointer(index).storeBytes(of: pick, as: SIMD4<Int32>.self) }
+    }
+
+    /// Scans every window of one plane in row-major order, as PyTorch does: the first valid element, then each
+    /// later one replaces it when `v > best || v is NaN` — so the pick is the first maximum, or the last NaN.
+    /// Interior output columns go eight, then four at a time in vector registers (explicit vectors: scalar
+    /// selects compiled to a mispredicted branch per tap); clipped edge windows element by element. Writes the
+    /// maxima to `values` and, when `indices` is given, the flat input index of each pick (−1 for an
+    /// all-padding window). `available` counts the floats from `plane` to the end of the input; `rowOffsets` is
+    /// scratch for kH offsets.
+    @inline(__always)
+    private func scanPlane(
+        _ plane: UnsafePointer<Float>, available: Int, _ w: Window2D, interior: Range<Int>,
+        rowOffsets: UnsafeMutablePointer<Int>, values: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int32>?
+    ) {
+        let (inW, s, dilW, padLeft) = (w.inW, w.strideW, w.dilW, w.padLeft)
         for oh in 0..<w.outH {
             let h0 = oh * w.strideH - w.padTop
             let rows = Window2D.validTaps(start: h0, dilation: w.dilH, kernel: w.kH, extent: w.inH)
-            let o = out + oh * w.outW
+            let o = values + oh * w.outW
+            let index = indices.map { $0 + oh * w.outW }
             if rows.isEmpty {
-                for ow in 0..<w.outW { o[ow] = -.infinity }
-                continue
-            }
-            let first = plane + (h0 + rows.lowerBound * w.dilH) * inW
-            for c in 0..<inW { best[c] = first[c] }
-            for kh in (rows.lowerBound + 1)..<rows.upperBound {
-                let r = plane + (h0 + kh * w.dilH) * inW
-                for c in 0..<inW {
-                    let v = r[c], b = best[c]
-                    // `v > b || v is NaN` without a branch (the two cannot both hold).
-                    best[c] = (v > b) != (v != v) ? v : b
-                }
-            }
-            for ow in 0..<w.outW {
-                let cols = columns[ow]
-                guard !cols.isEmpty else {
+                for ow in 0..<w.outW {
                     o[ow] = -.infinity
-                    continue
+                    index?[ow] = -1
                 }
-                let w0 = ow * w.strideW - w.padLeft
-                var value = best[w0 + cols.lowerBound * w.dilW]
-                for kw in (cols.lowerBound + 1)..<cols.upperBound {
-                    let v = best[w0 + kw * w.dilW]
-                    value = (v > value) != (v != v) ? v : value
+                continue
+            }
+            for (k, kh) in rows.enumerated() { rowOffsets[k] = (h0 + kh * w.dilH) * inW - padLeft }
+            let offsets = UnsafeBufferPointer(start: rowOffsets, count: rows.count)
+            let lastTap = (w.kW - 1) * dilW
+            var ow = interior.lowerBound
+            while ow + 8 <= interior.upperBound {
+                Self.scanBlock8(plane, rows: offsets, kW: w.kW, dilW: dilW, stride: s, base: ow * s,
+                                wide: offsets[rows.count - 1] + lastTap + (ow + 8) * s <= available, out: o + ow,
+                                index: index.map { $0 + ow })
+                ow += 8
+            }
+            if ow + 4 <= interior.upperBound {
+                Self.scanBlock4(plane, rows: offsets, kW: w.kW, dilW: dilW, stride: s, base: ow * s,
+                                wide: offsets[rows.count - 1] + lastTap + (ow + 4) * s <= available, out: o + ow,
+                                index: index.map { $0 + ow })
+                ow += 4
+            }
+            while ow < interior.upperBound {  // the last few interior columns: the same scan, one lane
+                let base = ow * s
+                var best = plane[offsets[0] + base], pick = offsets[0] + base
+                for (k, row) in offsets.enumerated() {
+                    for kw in (k == 0 ? 1 : 0)..<w.kW {
+                        let i = row + kw * dilW + base
+                        let v = plane[i]
+                        if v > best || v != v { (best, pick) = (v, i) }
+                    }
                 }
-                o[ow] = value
+                o[ow] = best
+                index?[ow] = Int32(pick)
+                ow += 1
+            }
+            // Edge windows, clipped by padding or by ceil mode's last window.
+            for ow in 0..<w.outW where ow < interior.lowerBound || ow >= interior.upperBound {
+                let w0 = ow * s - padLeft
+                let cols = Window2D.validTaps(start: w0, dilation: dilW, kernel: w.kW, extent: inW)
+                var best = -Float.infinity, pick = -1
+                for kh in rows {
+                    let rowStart = (h0 + kh * w.dilH) * inW
+                    for kw in cols {
+                        let i = rowStart + w0 + kw * dilW
+                        let v = plane[i]
+                        if pick < 0 || v > best || v != v { (best, pick) = (v, i) }
+                    }
+                }
+                o[ow] = best
+                index?[ow] = Int32(pick)
             }
         }
     }
@@ -163,20 +206,19 @@ public struct MaxPool: Operator {
         let planes = x.shape[0] * x.shape[1]
         let planeIn = w.inH * w.inW
         let planeOut = w.outH * w.outW
-        let columns = columnTaps(w)
+        let interior = interiorColumns(w)
         var y = Tensor(uninitializedShape: [x.shape[0], x.shape[1], w.outH, w.outW])
         x.withUnsafeBufferPointer { xs in
             y.withUnsafeMutableBufferPointer { ys in
                 let xBase = xs.baseAddress!
                 let yBase = ys.baseAddress!
-                BatchParallel.run(planes) { _, range in
-                    var best = [Float](repeating: 0, count: w.inW)
-                    columns.withUnsafeBufferPointer { cols in
-                        best.withUnsafeMutableBufferPointer { b in
-                            for p in range {
-                                poolValues(xBase + p * planeIn, w, cols, b, yBase + p * planeOut)
-                            }
-                        }
+                BatchParallel.split(planes, grain: Swift.max(1, 16_384 / Swift.max(planeIn, 1))) { range in
+                    let rowOffsets = UnsafeMutablePointer<Int>.allocate(capacity: w.kH)
+                    defer { rowOffsets.deallocate() }
+                    for p in range {
+                        scanPlane(
+                            xBase + p * planeIn, available: xs.count - p * planeIn, w, interior: interior,
+                            rowOffsets: rowOffsets, values: yBase + p * planeOut, indices: nil)
                     }
                 }
             }
@@ -187,32 +229,35 @@ public struct MaxPool: Operator {
     public func backward(_ c: BackwardContext) throws -> [Tensor?] {
         let x = try c.input(0)
         let w = try window(x.shape)
+        precondition(x.count <= Int(Int32.max), "MaxPool input of \(x.count) elements")
         let planes = x.shape[0] * x.shape[1]
         let planeIn = w.inH * w.inW
         let planeOut = w.outH * w.outW
-        let columns = columnTaps(w)
-        var dx = Tensor.zeros(x.shape)
+        let interior = interiorColumns(w)
+        var dx = Tensor(uninitializedShape: x.shape)  // each plane is zeroed by its worker, just before its scatter
         x.withUnsafeBufferPointer { xs in
             c.outputGradient().withUnsafeBufferPointer { gs in
                 dx.withUnsafeMutableBufferPointer { dxs in
                     let xBase = xs.baseAddress!
                     let gBase = gs.baseAddress!
                     let dBase = dxs.baseAddress!
-                    BatchParallel.run(planes) { _, range in
-                        var best = [Float](repeating: 0, count: w.inW)
-                        var rows = [Int](repeating: 0, count: w.inW)
-                        columns.withUnsafeBufferPointer { cols in
-                            best.withUnsafeMutableBufferPointer { b in
-                                rows.withUnsafeMutableBufferPointer { r in
-                                    for p in range {
-                                        let g = gBase + p * planeOut
-                                        let d = dBase + p * planeIn
-                                        pool(xBase + p * planeIn, w, cols, b.baseAddress!, r.baseAddress!) { o, i, _ in
-                                            if i >= 0 { d[i] += g[o] }
-                                        }
-                                    }
-                                }
-                            }
+                    BatchParallel.split(planes, grain: Swift.max(1, 16_384 / Swift.max(planeIn, 1))) { range in
+                        let values = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(planeOut, 1))
+                        let picks = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(planeOut, 1))
+                        let rowOffsets = UnsafeMutablePointer<Int>.allocate(capacity: w.kH)
+                        defer {
+                            values.deallocate()
+                            picks.deallocate()
+                            rowOffsets.deallocate()
+                        }
+                        for p in range {
+                            scanPlane(
+                                xBase + p * planeIn, available: xs.count - p * planeIn, w, interior: interior,
+                                rowOffsets: rowOffsets, values: values, indices: picks)
+                            let g = gBase + p * planeOut
+                            let d = dBase + p * planeIn
+                            d.update(repeating: 0, count: planeIn)
+                            for o in 0..<planeOut where picks[o] >= 0 { d[Int(picks[o])] += g[o] }
                         }
                     }
                 }

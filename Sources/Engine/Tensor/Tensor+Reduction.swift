@@ -37,8 +37,62 @@ extension Tensor {
     }
 
     /// Sum over `axes` (negative allowed); the result drops those axes unless `keepingDimensions`.
+    /// When the kept axes are adjacent (a bias gradient: [N, C, H, W] summed over N, H and W) the tensor is read
+    /// in place as [outer, kept, inner], without the transposed copy the general path makes.
     public func sum(alongAxes axes: [Int], keepingDimensions: Bool = false) -> Tensor {
-        reduce(axes, keepingDimensions: keepingDimensions, initial: 0, +)
+        guard let block = try? keptBlock(axes) else {
+            return reduce(axes, keepingDimensions: keepingDimensions, initial: 0, +)
+        }
+        var result = Tensor(uninitializedShape: reducedShape(axes, keepingDimensions: keepingDimensions))
+        withUnsafeBufferPointer { src in
+            result.withUnsafeMutableBufferPointer { dst in
+                Tensor.sumAroundBlock(src.baseAddress!, block, into: dst.baseAddress!)
+            }
+        }
+        return result
+    }
+
+    /// (outer, kept, inner) extents when the axes not in `axes` form one contiguous run; nil otherwise.
+    private func keptBlock(_ axes: [Int]) throws -> (outer: Int, kept: Int, inner: Int)? {
+        let reduced = Set(try axes.map { try Tensor.normalizedAxis($0, rank: rank) })
+        let kept = (0..<rank).filter { !reduced.contains($0) }
+        guard let first = kept.first, let last = kept.last else { return (1, 1, count) }
+        guard last - first + 1 == kept.count else { return nil }
+        let product = { (r: Range<Int>) in self.shape[r].reduce(1, *) }
+        return (product(0..<first), product(first..<(last + 1)), product((last + 1)..<rank))
+    }
+
+    /// out[k] = Σ_o Σ_i x[o, k, i], rows summed eight lanes at a time (a fixed order: same inputs, same bits).
+    private static func sumAroundBlock(
+        _ x: UnsafePointer<Float>, _ block: (outer: Int, kept: Int, inner: Int), into out: UnsafeMutablePointer<Float>
+    ) {
+        let (outer, kept, inner) = block
+        out.update(repeating: 0, count: kept)
+        if inner == 1 {
+            for o in 0..<outer {
+                let row = x + o * kept
+                for k in 0..<kept { out[k] += row[k] }
+            }
+            return
+        }
+        let vectorEnd = inner & ~7
+        for o in 0..<outer {
+            for k in 0..<kept {
+                let row = x + (o * kept + k) * inner
+                var lanes = SIMD8<Float>(repeating: 0)
+                var i = 0
+                while i < vectorEnd {
+                    lanes += UnsafeRawPointer(row + i).loadUnaligned(as: SIMD8<Float>.self)
+                    i += 8
+                }
+                var total = lanes.sum()
+                while i < inner {
+                    total += row[i]
+                    i += 1
+                }
+                out[k] += total
+            }
+        }
     }
 
     /// Mean over `axes`.

@@ -92,6 +92,9 @@ public struct Tensor: @unchecked Sendable {
 
     @usableFromInline var _pointer: UnsafeMutablePointer<Float> { buffer.pointer }
     @usableFromInline var _count: Int { buffer.count }
+    /// Whether writing would not copy (no other tensor shares the storage).
+    mutating func isUniquelyReferenced() -> Bool { isKnownUniquelyReferenced(&buffer) }
+
     @usableFromInline mutating func _makeUnique() {
         if !isKnownUniquelyReferenced(&buffer) { buffer = buffer.copy() }
     }
