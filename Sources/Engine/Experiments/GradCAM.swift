@@ -26,7 +26,7 @@ extension Model {
     public func gradCAM(_ input: Tensor, target: Int? = nil, layer: String? = nil,
                         interruption: Interruption? = nil) throws -> GradCAMResult {
         let layerName = try layer ?? lastSpatialLayer(inputShape: input.shape)
-        let result = try scoreGradient(input, target: target, capture: [layerName], interruption: interruption)
+        let result = try scoreGradient(input, target: target, capture: [layerName], toInput: false, interruption: interruption)
         let (logits, targets) = (result.logits, result.targets)
         guard let (activation, gradient) = result.layers[layerName] else { throw ExperimentError("layer '\(layerName)' was not computed") }
         guard activation.rank == 4 else {

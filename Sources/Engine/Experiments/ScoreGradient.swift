@@ -56,15 +56,17 @@ extension Model {
 
     /// `scoreGradient` for the class each row explains (`resolveTargets`: `target`, else the top prediction),
     /// resolved from the same forward pass, so explaining the top class costs one forward, not two.
+    /// `toInput: false` stops the backward pass at the captured layers (Grad-CAM needs nothing below its
+    /// layer); `gradient` is then empty.
     public func scoreGradient(_ input: Tensor, target: Int?, score: ScoreKind = .logit,
-                              rule: ReluBackwardRule = .plain, capture: [String] = [],
+                              rule: ReluBackwardRule = .plain, capture: [String] = [], toInput: Bool = true,
                               interruption: Interruption? = nil) throws -> ScoreGradient {
         try scoreGradient(input, resolve: { try self.resolveTargets(target, logits: $0) }, score: score, rule: rule,
-                          capture: capture, interruption: interruption)
+                          capture: capture, toInput: toInput, interruption: interruption)
     }
 
     private func scoreGradient(_ input: Tensor, resolve: (Tensor) throws -> [Int], score: ScoreKind,
-                               rule: ReluBackwardRule, capture: [String],
+                               rule: ReluBackwardRule, capture: [String], toInput: Bool = true,
                                interruption: Interruption?) throws -> ScoreGradient {
         // Keep only what the backward pass and the captured layers need: activations freed early are reused by
         // later ones instead of being faulted in fresh (a large share of a batch's time otherwise).
@@ -74,9 +76,15 @@ extension Model {
         let logits = raw.reshaped([raw.shape[0], classes])
         let targets = try resolve(logits)
         let seed = Model.scoreSeed(logits: logits, targets: targets, score: score).reshaped(raw.shape)
-        let gradients = try pass.backward(seeds: [output: seed], rule: rule, inputs: true, capture: capture,
+        let gradients = try pass.backward(seeds: [output: seed], rule: rule, inputs: toInput, capture: capture,
                                           interruption: interruption)
-        guard let inputGradient = gradients[self.input] else { throw GraphError("no gradient reached the input") }
+        let inputGradient: Tensor
+        if toInput {
+            guard let g = gradients[self.input] else { throw GraphError("no gradient reached the input") }
+            inputGradient = g
+        } else {
+            inputGradient = Tensor.zeros([0])
+        }
         var layers: [String: (activation: Tensor, gradient: Tensor)] = [:]
         for name in capture {
             guard let a = pass[name], let g = gradients[name] else { throw GraphError("layer '\(name)' was not computed") }
@@ -115,6 +123,7 @@ extension Model {
 /// The result of `Model.scoreGradient`.
 public struct ScoreGradient: Sendable {
     public var logits: Tensor
+    /// ∂score/∂input, `[N, C, H, W]`; empty when taken with `toInput: false`.
     public var gradient: Tensor
     public var layers: [String: (activation: Tensor, gradient: Tensor)]
     /// The class each row's score belongs to.
