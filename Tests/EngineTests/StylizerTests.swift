@@ -106,16 +106,10 @@ import Testing
         let content = try SynthesisOptimisationTests.sample("chelsea", side: 32, for: net)
         let style = try SynthesisOptimisationTests.sample("rocket", side: 32, for: net)
         let d = net.synthesisDefaults
-        var settings = StyleTransferSettings()
+        var settings = SynthesisOptimisationTests.styleSettings(d)
         settings.optimizer = .lbfgs
         settings.learningRate = 1
         settings.steps = 40
-        settings.weighting = d.weighting
-        settings.contentLayer = d.contentLayer
-        settings.contentWeight = d.contentWeight
-        settings.styleLayers = d.styleLayers
-        settings.styleWeights = d.styleWeights
-        settings.tvWeight = d.tvWeight
         let targets = try net.synthesisTargets(content: content, contentLayer: d.contentLayer, styles: [style], styleLayers: d.styleLayers)
         var reported: [Float] = []
         let result = try net.styleTransfer(from: content, targets: targets, settings: settings, progress: { reported.append($0.values[3].value) })

@@ -33,19 +33,25 @@ import Testing
                 "texture loss \(result.initialLoss.total) → \(result.finalLoss.total)")
     }
 
-    @Test func styleTransferLossFallsBelowATenthOfTheStart() throws {
-        let net = try Model.named("random-multiscale")
-        let content = try Self.sample("chelsea", side: 32, for: net)
-        let style = try Self.sample("rocket", side: 32, for: net)
-        let d = net.synthesisDefaults
+    /// Style-transfer settings with the model's own layers, weights and weighting.
+    static func styleSettings(_ d: SynthesisDefaults) -> StyleTransferSettings {
         var settings = StyleTransferSettings()
-        settings.steps = 60
         settings.weighting = d.weighting
         settings.contentLayer = d.contentLayer
         settings.contentWeight = d.contentWeight
         settings.styleLayers = d.styleLayers
         settings.styleWeights = d.styleWeights
         settings.tvWeight = d.tvWeight
+        return settings
+    }
+
+    @Test func styleTransferLossFallsBelowATenthOfTheStart() throws {
+        let net = try Model.named("random-multiscale")
+        let content = try Self.sample("chelsea", side: 32, for: net)
+        let style = try Self.sample("rocket", side: 32, for: net)
+        let d = net.synthesisDefaults
+        var settings = Self.styleSettings(d)
+        settings.steps = 60
         let targets = try net.synthesisTargets(content: content, contentLayer: d.contentLayer, styles: [style], styleLayers: d.styleLayers)
         let result = try net.styleTransfer(from: content, targets: targets, settings: settings)
         #expect(result.finalLoss.total < 0.1 * result.initialLoss.total,
