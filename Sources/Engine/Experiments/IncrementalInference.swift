@@ -229,7 +229,9 @@ struct IncrementalInference {
 
 extension IncrementalInference {
     /// `run` with the copies split between the cores (contiguous ranges, one per worker), every GEMM on one
-    /// OpenBLAS thread: each copy is computed alone, so the result does not depend on how copies are batched.
+    /// OpenBLAS thread, and each copy run alone: the result does not depend on how copies are batched. (A batch
+    /// of copies through one GEMM — a Gemm classifier's rows — is rounded differently row by row by OpenBLAS's
+    /// AVX2 kernels, so the same copy came out different in the last bits at another batch size.)
     func runParallel(rows: [Int], perturbations: [Int], inputRegion: Tensor,
                      interruption: Interruption? = nil) throws -> Tensor {
         let count = rows.count
@@ -238,9 +240,11 @@ extension IncrementalInference {
         defer { results.deallocate() }
         let body = { (worker: Int, range: Range<Int>) in
             results.baseAddress!.advanced(by: worker).initialize(to: Result {
-                let region = try inputRegion.slice(axis: 0, range)
-                return try run(rows: Array(rows[range]), perturbations: Array(perturbations[range]),
-                               inputRegion: region, interruption: interruption)
+                let outputs = try range.map { copy in
+                    try run(rows: [rows[copy]], perturbations: [perturbations[copy]],
+                            inputRegion: try inputRegion.slice(axis: 0, copy..<(copy + 1)), interruption: interruption)
+                }
+                return outputs.count == 1 ? outputs[0] : try Tensor.concatenate(outputs, axis: 0)
             })
         }
         if workers <= 1 {

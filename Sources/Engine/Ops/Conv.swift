@@ -79,6 +79,7 @@ public struct Conv: Operator {
                         padLeft: win.padLeft, weights: u, outH: win.outH, outW: win.outW, into: ys.baseAddress!)
                 }
             }
+            unifyIdenticalPatches(&y, x, p)
             if let bias { addChannelBias(&y, bias) }
             return [y]
         }
@@ -116,8 +117,26 @@ public struct Conv: Operator {
                 }
             }
         }
+        unifyIdenticalPatches(&y, x, p)
         if let bias { addChannelBias(&y, bias) }
         return [y]
+    }
+
+    /// Equal outputs wherever neighbouring positions see identical patches (`IdenticalPatches`), image by image.
+    private func unifyIdenticalPatches(_ y: inout Tensor, _ x: Tensor, _ p: Plan) {
+        guard group == 1 else { return }
+        let planeIn = p.window.inH * p.window.inW
+        x.withUnsafeBufferPointer { xs in
+            y.withUnsafeMutableBufferPointer { ys in
+                let (xBase, yBase) = (xs.baseAddress!, ys.baseAddress!)
+                BatchParallel.split(p.n) { images in
+                    for n in images {
+                        IdenticalPatches.unify(yBase + n * p.m * p.planeOut, outputChannels: p.m,
+                                               input: xBase + n * p.c * planeIn, channels: p.c, p.window)
+                    }
+                }
+            }
+        }
     }
 
     public func backward(_ ctx: BackwardContext) throws -> [Tensor?] {

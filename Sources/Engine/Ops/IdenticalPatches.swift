@@ -1,0 +1,101 @@
+/// Makes a convolution's outputs bit-identical at neighbouring positions whose input patches are identical.
+///
+/// In exact arithmetic such outputs are equal, and PyTorch's convolutions (oneDNN vectorises over channels and
+/// treats every position alike) compute them equal, so a max pool over a flat region (an image's background,
+/// the first layers over a constant border) sees exact ties and routes the gradient to the first position.
+/// OpenBLAS's GEMM kernels do not round alike at every position: on AVX2 machines (its Haswell/Zen kernels)
+/// the same patch gives results one or more ulps apart in different column blocks, the tie is broken by
+/// rounding, and the input gradient moves to another pixel — saliency maps of a trained Fashion-MNIST CNN
+/// differed from Captum's by 2–5 % of their maximum. Copying the first position's outputs to every later
+/// position of a run of identical patches (left neighbour, else the one above), and merging runs that start
+/// apart but hold the same patch, restores exact ties. Patches are compared value for value (padding counts as
+/// 0, as in im2col), with an early exit at the first difference, so textured regions cost about one comparison
+/// per position; only the first position of each run is hashed.
+enum IdenticalPatches {
+    /// Unifies one image's output `y` `[M, outH, outW]` (any layout of M planes) computed from `x` `[C, inH, inW]`
+    /// by a convolution with window `w` over all C channels (group 1).
+    static func unify(_ y: UnsafeMutablePointer<Float>, outputChannels m: Int, input x: UnsafePointer<Float>,
+                      channels c: Int, _ w: Window2D) {
+        let positions = w.outH * w.outW
+        guard positions > 1, m > 0 else { return }
+        var source = [Int32](repeating: -1, count: positions)
+        var duplicates = 0
+        for oh in 0..<w.outH {
+            for ow in 0..<w.outW {
+                let p = oh * w.outW + ow
+                var twin = -1
+                if ow > 0, samePatch(x, c, w, oh, ow, oh, ow - 1) {
+                    twin = p - 1
+                } else if oh > 0, samePatch(x, c, w, oh, ow, oh - 1, ow) {
+                    twin = p - w.outW
+                }
+                guard twin >= 0 else { continue }
+                source[p] = source[twin] >= 0 ? source[twin] : Int32(twin)
+                duplicates += 1
+            }
+        }
+        guard duplicates > 0 else { return }
+        // Runs that start apart (the background left and right of an object) meet again in one pooling
+        // window further down: map the first position of every run to the first run with the same patch.
+        var runStarts: [Int: [Int]] = [:]
+        var merged: [Int32: Int32] = [:]
+        for start in Set(source.filter { $0 >= 0 }).sorted() {
+            let (sh, sw) = (Int(start) / w.outW, Int(start) % w.outW)
+            let key = patchHash(x, c, w, sh, sw)
+            if let earlier = runStarts[key, default: []].first(where: {
+                samePatch(x, c, w, sh, sw, $0 / w.outW, $0 % w.outW)
+            }) {
+                merged[start] = Int32(earlier)
+                source[Int(start)] = Int32(earlier)
+            } else {
+                runStarts[key, default: []].append(Int(start))
+            }
+        }
+        if !merged.isEmpty {
+            for p in 0..<positions where source[p] >= 0 { source[p] = merged[source[p]] ?? source[p] }
+        }
+        for channel in 0..<m {
+            let plane = y + channel * positions
+            for p in 0..<positions where source[p] >= 0 { plane[p] = plane[Int(source[p])] }
+        }
+    }
+
+    /// A hash of the values output position (oh, ow) sees (padding as 0).
+    private static func patchHash(_ x: UnsafePointer<Float>, _ c: Int, _ w: Window2D, _ oh: Int, _ ow: Int) -> Int {
+        var hasher = Hasher()
+        let plane = w.inH * w.inW
+        let (y0, x0) = (oh * w.strideH - w.padTop, ow * w.strideW - w.padLeft)
+        for channel in 0..<c {
+            for kh in 0..<w.kH {
+                let yy = y0 + kh * w.dilH
+                for kw in 0..<w.kW {
+                    let xx = x0 + kw * w.dilW
+                    let v: Float = yy >= 0 && yy < w.inH && xx >= 0 && xx < w.inW ? x[channel * plane + yy * w.inW + xx] : 0
+                    hasher.combine(v.bitPattern)
+                }
+            }
+        }
+        return hasher.finalize()
+    }
+
+    /// Whether output positions (ah, aw) and (bh, bw) see the same input values at every tap.
+    private static func samePatch(_ x: UnsafePointer<Float>, _ c: Int, _ w: Window2D,
+                                  _ ah: Int, _ aw: Int, _ bh: Int, _ bw: Int) -> Bool {
+        let plane = w.inH * w.inW
+        let (ay, ax) = (ah * w.strideH - w.padTop, aw * w.strideW - w.padLeft)
+        let (by, bx) = (bh * w.strideH - w.padTop, bw * w.strideW - w.padLeft)
+        for channel in 0..<c {
+            let xc = x + channel * plane
+            for kh in 0..<w.kH {
+                let (ya, yb) = (ay + kh * w.dilH, by + kh * w.dilH)
+                for kw in 0..<w.kW {
+                    let (xa, xb) = (ax + kw * w.dilW, bx + kw * w.dilW)
+                    let va: Float = ya >= 0 && ya < w.inH && xa >= 0 && xa < w.inW ? xc[ya * w.inW + xa] : 0
+                    let vb: Float = yb >= 0 && yb < w.inH && xb >= 0 && xb < w.inW ? xc[yb * w.inW + xb] : 0
+                    if va.bitPattern != vb.bitPattern { return false }
+                }
+            }
+        }
+        return true
+    }
+}
