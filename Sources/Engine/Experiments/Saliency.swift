@@ -113,62 +113,88 @@ extension Model {
         return total / Float(options.samples)
     }
 
-    /// (x − x₀) · Σᵢ wᵢ ∇score(x₀ + αᵢ(x − x₀)) with Captum's `riemann_trapezoid` points and weights.
+    /// (x − x₀) · Σᵢ wᵢ ∇score(x₀ + αᵢ(x − x₀)) with Captum's `riemann_trapezoid` points and weights. When the
+    /// model starts with an affine stem (`AffineStem`), the path is walked from the stem's output and the weighted
+    /// sum of gradients is back-propagated through the stem once.
     func integratedGradients(_ input: Tensor, targets: [Int], options: SaliencyOptions, interruption: Interruption?,
                              progress: ((Int, Int) -> Void)?) throws -> Tensor {
         let m = options.steps
         guard m >= 2 else { throw ExperimentError("steps must be at least 2 for the trapezoid rule") }
         let n = input.shape[0]
-        let rowShape = Array(input.shape.dropFirst())
         let rowCount = input.count / max(1, n)
         let baseline = options.baseline ?? Tensor.zeros(input.shape)
         guard baseline.count == input.count || baseline.count == rowCount else {
             throw ExperimentError("baseline has shape \(baseline.shape); the input is \(input.shape)")
         }
-        let (alphas, weights) = trapezoidRule(points: m)
+        let path = trapezoidRule(points: m)
+        let stem = AffineStem(self)
         var result = Tensor.zeros(input.shape)
         for row in 0..<n {
-            let baseOffset = baseline.count == rowCount ? 0 : row * rowCount
-            var accumulated = [Float](repeating: 0, count: rowCount)
-            var done = 0
-            while done < m {
-                let b = min(options.batchSize, m - done)
-                var batch = Tensor.zeros([b] + rowShape)
-                batch.withUnsafeMutableBufferPointer { out in
-                    input.withUnsafeBufferPointer { x in
-                        baseline.withUnsafeBufferPointer { x0 in
-                            for s in 0..<b {
-                                let a = alphas[done + s]
-                                for i in 0..<rowCount {
-                                    let start = x0[baseOffset + i]
-                                    out[s * rowCount + i] = start + a * (x[row * rowCount + i] - start)
-                                }
-                            }
-                        }
-                    }
-                }
-                let g = try scoreGradient(batch, targets: Array(repeating: targets[row], count: b),
-                                          interruption: interruption).gradient
-                g.withUnsafeBufferPointer { gb in
-                    for s in 0..<b {
-                        let w = weights[done + s]
-                        for i in 0..<rowCount { accumulated[i] += w * gb[s * rowCount + i] }
-                    }
-                }
-                done += b
-                progress?(row * m + done, n * m)
+            let x = try input.slice(axis: 0, row..<(row + 1))
+            let x0 = baseline.count == rowCount ? baseline.reshaped(x.shape) : try baseline.slice(axis: 0, row..<(row + 1))
+            let pathProgress: (Int) -> Void = { done in progress?(row * m + done, n * m) }
+            let summed: Tensor
+            if let stem {
+                let ends = try stem.forward(try Tensor.concatenate([x0, x], axis: 0), interruption: interruption)
+                let arriving = try stem.rest.weightedPathGradient(
+                    from: try ends.slice(axis: 0, 0..<1), to: try ends.slice(axis: 0, 1..<2), target: targets[row],
+                    path: path, batchSize: options.batchSize, interruption: interruption, progress: pathProgress)
+                summed = try stem.inputGradient(arriving, at: x, interruption: interruption)
+            } else {
+                summed = try weightedPathGradient(from: x0, to: x, target: targets[row], path: path,
+                                                  batchSize: options.batchSize, interruption: interruption,
+                                                  progress: pathProgress)
             }
             result.withUnsafeMutableBufferPointer { r in
-                input.withUnsafeBufferPointer { x in
-                    baseline.withUnsafeBufferPointer { x0 in
-                        for i in 0..<rowCount {
-                            r[row * rowCount + i] = (x[row * rowCount + i] - x0[baseOffset + i]) * accumulated[i]
+                x.withUnsafeBufferPointer { xs in
+                    x0.withUnsafeBufferPointer { x0s in
+                        summed.withUnsafeBufferPointer { g in
+                            for i in 0..<rowCount { r[row * rowCount + i] = (xs[i] - x0s[i]) * g[i] }
                         }
                     }
                 }
             }
         }
         return result
+    }
+
+    /// Σᵢ wᵢ ∇score(start + αᵢ(end − start)) for one row `[1, …]` (the gradient with respect to the model's
+    /// input), evaluated `batchSize` path points at a time; `progress` gets the number of points done.
+    func weightedPathGradient(from start: Tensor, to end: Tensor, target: Int,
+                              path: (alphas: [Float], weights: [Float]), batchSize: Int,
+                              interruption: Interruption?, progress: (Int) -> Void) throws -> Tensor {
+        let m = path.alphas.count
+        let rowShape = Array(start.shape.dropFirst())
+        let rowCount = start.count
+        var accumulated = Tensor.zeros(start.shape)
+        var done = 0
+        while done < m {
+            let b = min(batchSize, m - done)
+            var batch = Tensor(uninitializedShape: [b] + rowShape)
+            batch.withUnsafeMutableBufferPointer { out in
+                start.withUnsafeBufferPointer { x0 in
+                    end.withUnsafeBufferPointer { x in
+                        for s in 0..<b {
+                            let a = path.alphas[done + s]
+                            for i in 0..<rowCount { out[s * rowCount + i] = x0[i] + a * (x[i] - x0[i]) }
+                        }
+                    }
+                }
+            }
+            let g = try scoreGradient(batch, targets: Array(repeating: target, count: b),
+                                      interruption: interruption).gradient
+            accumulated.withUnsafeMutableBufferPointer { acc in
+                g.withUnsafeBufferPointer { gb in
+                    for s in 0..<b {
+                        let w = path.weights[done + s]
+                        for i in 0..<rowCount { acc[i] += w * gb[s * rowCount + i] }
+                    }
+                }
+            }
+            done += b
+            progress(done)
+        }
+        return accumulated
     }
 }
 
