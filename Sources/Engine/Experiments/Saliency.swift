@@ -24,9 +24,9 @@ public struct SaliencyOptions: Sendable {
     public var baseline: Tensor? = nil
     /// Seed for SmoothGrad's noise.
     public var seed: UInt64 = 0
-    /// How many path points or noisy samples go through the network at once. 10 keeps a batch's largest
-    /// activation (squeezenet's first convolution: 10 × 64 × 111 × 111 floats) under glibc's 32 MB ceiling for
-    /// heap blocks, so batches reuse memory instead of mapping fresh pages and faulting them in.
+    /// How many path points or noisy samples go through the network at once. 10 keeps what a batch frees at
+    /// its end (≈ 220 MB for squeezenet at 224×224) within the freed heap the allocator keeps mapped
+    /// (`TensorBuffer`), so batches reuse memory instead of faulting fresh pages in.
     public var batchSize: Int = 10
     public init() {}
 }
