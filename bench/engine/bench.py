@@ -37,6 +37,10 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.abs(a - b).max() / max(np.abs(b).max(), 1e-12))
 
 
+# Workload groups for --only: the squeezenet1_1 rows, the vgg16 row, the fashion-cnn epoch.
+WORKLOADS = ["squeezenet", "vgg", "epoch"]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kernel", default=os.path.join(ROOT, ".build", "release", "fovea-kernel"))
@@ -51,20 +55,24 @@ def main() -> int:
                         help="idle threads sleep instead of spinning on both sides (PyTorch OMP_WAIT_POLICY=PASSIVE, "
                              "OpenBLAS OPENBLAS_THREAD_TIMEOUT=4): use on a loaded machine, not on an idle one")
     parser.add_argument("--json", help="also write the figures here")
+    parser.add_argument("--only", nargs="+", choices=WORKLOADS, default=WORKLOADS, metavar="WORKLOAD",
+                        help=f"run only these workloads, of {', '.join(WORKLOADS)} (default: all)")
     args = parser.parse_args()
     if args.quick:
         args.repeats, args.epoch_repeats, args.train_limit = 3, 1, args.train_limit or 6000
 
-    for name in ("squeezenet1_1", "vgg16"):
+    nets = [name for name, group in (("squeezenet1_1", "squeezenet"), ("vgg16", "vgg")) if group in args.only]
+    for name in nets:
         if not os.path.exists(os.path.join(args.fixtures, f"{name}.onnx")):
             sys.exit(f"missing {args.fixtures}/{name}.onnx: run tools/oracle/make_fixtures.py --skip-small --large "
                      f"--only squeezenet1_1 vgg16 --tries 0")
     work = tempfile.mkdtemp(prefix="fovea-bench-engine-")
-    x1 = np.load(os.path.join(args.fixtures, "squeezenet1_1.b1.input.npy"))
+    x1 = np.zeros((1, 3, 224, 224), np.float32)
+    if nets:
+        x1 = np.load(os.path.join(args.fixtures, "squeezenet1_1.b1.input.npy"))
     np.save(os.path.join(work, "x1.npy"), x1)
     np.save(os.path.join(work, "x32.npy"), np.random.default_rng(32).standard_normal((32, 3, 224, 224), dtype=np.float32))
-    targets = {name: int(np.load(os.path.join(args.fixtures, f"{name}.b1.target.npy"))[0])
-               for name in ("squeezenet1_1", "vgg16")}
+    targets = {name: int(np.load(os.path.join(args.fixtures, f"{name}.b1.target.npy"))[0]) for name in nets}
 
     worker = TorchWorker(args.torch_python, os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch_workloads.py"),
                          args.threads, {"work": work, "targets": targets, "train_limit": args.train_limit}, passive=args.passive)
@@ -73,9 +81,8 @@ def main() -> int:
         floor = statistics.median(sorted(kernel.run("1;") for _ in range(30))[:30]) * 1e3
         limit = f", limit={args.train_limit}, seed=0" if args.train_limit else ""
         # Preparations (not timed, before the peak is reset): models and data resident on both sides.
-        kernel.run(f'x1 = load("x1.npy")\nx32 = load("x32.npy")\nsqueeze = model("{args.fixtures}/squeezenet1_1.onnx")')
-        worker.run("prepare_squeezenet1_1")
         checks = []
+        rows = []
 
         def check(name: str, net: str):
             kernel.run(f'save(forward({net}, x1), "fovea.{name}.logits.npy")')
@@ -86,26 +93,33 @@ def main() -> int:
             if err > 1e-3:
                 sys.exit(f"{name}: Fovea and PyTorch compute different logits ({err:.1e}); the weights differ")
 
-        check("squeezenet1_1", "squeeze")
-        t_sq, t_vgg = targets["squeezenet1_1"], targets["vgg16"]
         cell = lambda code: (lambda k: k.run(code))  # noqa: E731
         torch_run = lambda name: (lambda w: w.run(name))  # noqa: E731
-        rows = []
-        for name, code, repeats in [
-            ("squeezenet1_1 forward b1", "forward(squeeze, x1);", args.repeats),
-            ("squeezenet1_1 forward b32", "forward(squeeze, x32);", max(3, args.repeats // 2)),
-            ("squeezenet1_1 saliency b1", f"saliency(squeeze, x1, target={t_sq});", args.repeats),
-        ]:
-            rows.append(measure(Workload(name, cell(code), torch_run(name), repeats=repeats), kernel, worker))
+        if "squeezenet" in args.only:
+            kernel.run(f'x1 = load("x1.npy")\nx32 = load("x32.npy")\nsqueeze = model("{args.fixtures}/squeezenet1_1.onnx")')
+            worker.run("prepare_squeezenet1_1")
+            check("squeezenet1_1", "squeeze")
+            t_sq = targets["squeezenet1_1"]
+            for name, code, repeats in [
+                ("squeezenet1_1 forward b1", "forward(squeeze, x1);", args.repeats),
+                ("squeezenet1_1 forward b32", "forward(squeeze, x32);", max(3, args.repeats // 2)),
+                ("squeezenet1_1 saliency b1", f"saliency(squeeze, x1, target={t_sq});", args.repeats),
+            ]:
+                rows.append(measure(Workload(name, cell(code), torch_run(name), repeats=repeats), kernel, worker))
+            kernel.run("squeeze = none")
 
-        kernel.run("squeeze = none")
-        kernel.run(f'vgg = model("{args.fixtures}/vgg16.onnx")')
-        worker.run("prepare_vgg16")
-        check("vgg16", "vgg")
-        rows.append(measure(Workload("vgg16 saliency b1", cell(f"saliency(vgg, x1, target={t_vgg});"),
-                                     torch_run("vgg16 saliency b1"), repeats=max(3, args.repeats // 2)), kernel, worker))
-        kernel.run("vgg = none")
+        if "vgg" in args.only:
+            kernel.run(f'x1 = load("x1.npy")\nvgg = model("{args.fixtures}/vgg16.onnx")')
+            worker.run("prepare_vgg16")
+            check("vgg16", "vgg")
+            rows.append(measure(Workload("vgg16 saliency b1", cell(f"saliency(vgg, x1, target={targets['vgg16']});"),
+                                         torch_run("vgg16 saliency b1"), repeats=max(3, args.repeats // 2)), kernel, worker))
+            kernel.run("vgg = none")
 
+        if "epoch" not in args.only:
+            publish("bench/engine — Fovea vs PyTorch CPU", rows, kernel, worker, args.threads, floor, 1.0, checks,
+                    args.json, {"checks": checks})
+            return 0
         kernel.run(f'train_data = dataset("fashion-mnist", split="train"{limit})\n'
                    'warm_data = dataset("fashion-mnist", split="train", limit=2048, seed=0)')
         worker.run("prepare_fashion")

@@ -83,6 +83,7 @@ public struct Conv: Operator {
             if let bias { addChannelBias(&y, bias) }
             return [y]
         }
+        if ConvMinibatch.applies(self, p) { return [ConvMinibatch.forward(x, weight, bias, p)] }
         let planeIn = win.inH * win.inW
         let planeOut = p.planeOut
         let k = p.k
@@ -144,6 +145,7 @@ public struct Conv: Operator {
         let weight = try ctx.input(1)
         let bias = ctx.inputs.optional(2)
         let p = try plan(x.shape, weight.shape, bias?.shape)
+        if ConvMinibatch.applies(self, p) { return ConvMinibatch.backward(ctx, x, weight, hasBias: bias != nil, p) }
         let win = p.window
         let dy = ctx.outputGradient()
         let planeIn = win.inH * win.inW

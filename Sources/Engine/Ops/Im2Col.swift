@@ -1,13 +1,15 @@
 /// Unfolds `channels` planes of one image into columns: row (c·kH + kh)·kW + kw, column oh·outW + ow holds
-/// x[c, oh·sH − padTop + kh·dH, ow·sW − padLeft + kw·dW] (0 outside). Shape [channels·kH·kW, outH·outW].
-func im2col(_ x: UnsafePointer<Float>, channels: Int, _ w: Window2D, into col: UnsafeMutablePointer<Float>) {
+/// x[c, oh·sH − padTop + kh·dH, ow·sW − padLeft + kw·dW] (0 outside). Shape [channels·kH·kW, outH·outW];
+/// rows `rowStride` floats apart (default outH·outW; wider to lay several images' columns side by side).
+func im2col(_ x: UnsafePointer<Float>, channels: Int, _ w: Window2D, into col: UnsafeMutablePointer<Float>,
+            rowStride: Int? = nil) {
     let planeIn = w.inH * w.inW
-    let planeOut = w.outH * w.outW
+    let ld = rowStride ?? w.outH * w.outW
     for c in 0..<channels {
         let src = x + c * planeIn
         for kh in 0..<w.kH {
             for kw in 0..<w.kW {
-                let row = col + ((c * w.kH + kh) * w.kW + kw) * planeOut
+                let row = col + ((c * w.kH + kh) * w.kW + kw) * ld
                 let valid = w.validColumns(kw: kw)
                 let colShift = kw * w.dilW - w.padLeft
                 for oh in 0..<w.outH {

@@ -147,12 +147,15 @@ public enum Trainer {
         throws -> (loss: Float, predictions: [Int], gradients: [String: Tensor]) {
         var graph = model.graph
         for (name, value) in parameters { graph.initializers[name] = value }
-        let pass = try graph.forward([model.input: model.preprocessing.normalize(images)], fetch: [model.output])
-        guard let logits = pass[model.output] else { throw GraphError("model \(model.name) computed no output") }
-        let (loss, gradient) = try SoftmaxCrossEntropy.evaluate(logits: logits, labels: labels)
-        guard loss.isFinite, let gradient else { return (loss, [], [:]) }
-        let gradients = try pass.backward(from: model.output, gradient: gradient, inputs: false, parameters: true)
-        return (loss, logits.argmaxLastAxis(), gradients.parameters)
+        // Deterministic kernels that may round an image differently in another batch (not for attribution).
+        return try TrainingKernels.allowing {
+            let pass = try graph.forward([model.input: model.preprocessing.normalize(images)], fetch: [model.output])
+            guard let logits = pass[model.output] else { throw GraphError("model \(model.name) computed no output") }
+            let (loss, gradient) = try SoftmaxCrossEntropy.evaluate(logits: logits, labels: labels)
+            guard loss.isFinite, let gradient else { return (loss, [], [:]) }
+            let gradients = try pass.backward(from: model.output, gradient: gradient, inputs: false, parameters: true)
+            return (loss, logits.argmaxLastAxis(), gradients.parameters)
+        }
     }
 
     /// Accuracy and mean cross-entropy of `model` on `data`, in batches (no gradients).
