@@ -27,6 +27,21 @@ public enum SynthesisLoss {
         return (Float(Double(weight) * total), gradient)
     }
 
+    /// The content loss alone (`content(…).loss`, the same sum).
+    public static func contentLoss(_ features: Tensor, target: Tensor, weight: Float) -> Float {
+        precondition(features.shape == target.shape, "content loss: features \(features.shape) vs target \(target.shape)")
+        var total = 0.0
+        features.withUnsafeBufferPointer { f in
+            target.withUnsafeBufferPointer { p in
+                for i in 0..<f.count {
+                    let d = f[i] - p[i]
+                    total += Double(d) * Double(d)
+                }
+            }
+        }
+        return Float(Double(weight) * total)
+    }
+
     /// Gram matrices `[N, C, C]` of features `[N, C, H, W]` (or `[N, C, L]`), normalised by C·H·W.
     public static func gram(_ features: Tensor) -> Tensor {
         precondition(features.rank >= 3, "gram expects [N, C, H, W], got \(features.shape)")
@@ -51,6 +66,32 @@ public enum SynthesisLoss {
     public static func style(_ features: Tensor, target: Tensor, weight: Float) -> (loss: Float, gradient: Tensor) {
         let (n, c) = (features.shape[0], features.shape[1])
         let length = features.count / max(1, n * c)
+        let (loss, difference) = gramDifference(features, target: target, weight: weight)
+        // ∂L/∂F = (∂L/∂G + ∂L/∂Gᵀ) F / (C·L) = 4w (G − A) F / (C·L); the product (β = 0) writes every element.
+        var gradient = Tensor(uninitializedShape: features.shape)
+        let alpha = 4 * weight / Float(c * length)
+        difference.withUnsafeBufferPointer { d in
+            features.withUnsafeBufferPointer { f in
+                gradient.withUnsafeMutableBufferPointer { out in
+                    for b in 0..<n {
+                        BLAS.sgemm(m: c, n: length, k: c, alpha: alpha, a: d.baseAddress! + b * c * c, lda: c,
+                                   b: f.baseAddress! + b * c * length, ldb: length,
+                                   c: out.baseAddress! + b * c * length, ldc: length)
+                    }
+                }
+            }
+        }
+        return (loss, gradient)
+    }
+
+    /// One layer's style term alone (`style(…).loss`, without the gradient's matrix product).
+    public static func styleLoss(_ features: Tensor, target: Tensor, weight: Float) -> Float {
+        gramDifference(features, target: target, weight: weight).loss
+    }
+
+    /// `w · Σ (G − A)²` and `G − A` for features `[N, C, H, W]` and a Gram target `[N, C, C]` or `[1, C, C]`.
+    private static func gramDifference(_ features: Tensor, target: Tensor, weight: Float) -> (loss: Float, difference: Tensor) {
+        let (n, c) = (features.shape[0], features.shape[1])
         precondition(target.count == c * c || target.count == n * c * c, "style loss: Gram target \(target.shape) for \(c) channels")
         let g = gram(features)
         var difference = Tensor.zeros([n, c, c])
@@ -66,21 +107,7 @@ public enum SynthesisLoss {
                 }
             }
         }
-        // ∂L/∂F = (∂L/∂G + ∂L/∂Gᵀ) F / (C·L) = 4w (G − A) F / (C·L).
-        var gradient = Tensor.zeros(features.shape)
-        let alpha = 4 * weight / Float(c * length)
-        difference.withUnsafeBufferPointer { d in
-            features.withUnsafeBufferPointer { f in
-                gradient.withUnsafeMutableBufferPointer { out in
-                    for b in 0..<n {
-                        BLAS.sgemm(m: c, n: length, k: c, alpha: alpha, a: d.baseAddress! + b * c * c, lda: c,
-                                   b: f.baseAddress! + b * c * length, ldb: length,
-                                   c: out.baseAddress! + b * c * length, ldc: length)
-                    }
-                }
-            }
-        }
-        return (Float(Double(weight) * total), gradient)
+        return (Float(Double(weight) * total), difference)
     }
 
     /// Total variation `w · (Σ (x[i+1, j] − x[i, j])² + Σ (x[i, j+1] − x[i, j])²)` of `[N, C, H, W]`, and its
@@ -115,5 +142,31 @@ public enum SynthesisLoss {
             }
         }
         return (Float(Double(weight) * total), gradient)
+    }
+
+    /// Total variation alone (`totalVariation(…).loss`, the same sum in the same order).
+    public static func totalVariationLoss(_ x: Tensor, weight: Float) -> Float {
+        precondition(x.rank == 4, "total variation expects [N, C, H, W], got \(x.shape)")
+        let (planes, h, w) = (x.shape[0] * x.shape[1], x.shape[2], x.shape[3])
+        var total = 0.0
+        x.withUnsafeBufferPointer { p in
+            for plane in 0..<planes {
+                let base = plane * h * w
+                for y in 0..<h {
+                    for xx in 0..<w {
+                        let i = base + y * w + xx
+                        if y + 1 < h {
+                            let d = p[i + w] - p[i]
+                            total += Double(d) * Double(d)
+                        }
+                        if xx + 1 < w {
+                            let d = p[i + 1] - p[i]
+                            total += Double(d) * Double(d)
+                        }
+                    }
+                }
+            }
+        }
+        return Float(Double(weight) * total)
     }
 }
