@@ -6,14 +6,20 @@ extension Tensor {
     public func rolled(dy: Int, dx: Int) -> Tensor {
         precondition(rank == 4, "rolled expects [N, C, H, W]")
         let (planes, h, w) = (shape[0] * shape[1], shape[2], shape[3])
-        var out = Tensor.zeros(shape)
+        guard h > 0, w > 0 else { return self }
+        // Each source row lands in one target row, split in two pieces at the wrap: two copies, no modulo
+        // per pixel.
+        let (sy, sx) = ((dy % h + h) % h, (dx % w + w) % w)
+        var out = Tensor(uninitializedShape: shape)
         out.withUnsafeMutableBufferPointer { o in
             withUnsafeBufferPointer { x in
                 for p in 0..<planes {
                     let base = p * h * w
                     for y in 0..<h {
-                        let ty = ((y + dy) % h + h) % h
-                        for xx in 0..<w { o[base + ty * w + ((xx + dx) % w + w) % w] = x[base + y * w + xx] }
+                        let ty = y + sy < h ? y + sy : y + sy - h
+                        let src = x.baseAddress! + base + y * w, dst = o.baseAddress! + base + ty * w
+                        (dst + sx).update(from: src, count: w - sx)
+                        dst.update(from: src + w - sx, count: sx)
                     }
                 }
             }

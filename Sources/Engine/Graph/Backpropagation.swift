@@ -96,7 +96,16 @@ struct Backpropagation {
         }
         var other = g
         if !sum.isUniquelyReferenced() && other.isUniquelyReferenced() { swap(&sum, &other) }
-        sum.add(other)
+        precondition(sum.shape == other.shape, "gradients of \(name): \(sum.shape) and \(other.shape)")
+        // Split between the cores: at batch 1 a fire module's squeeze output gathers two gradients of a few MB.
+        other.withUnsafeBufferPointer { b in
+            sum.withUnsafeMutableBufferPointer { a in
+                guard let pa = a.baseAddress, let pb = b.baseAddress else { return }
+                BatchParallel.split(a.count, grain: elementwiseGrain) { range in
+                    for i in range { pa[i] += pb[i] }
+                }
+            }
+        }
         gradients[name] = sum
     }
 }

@@ -9,6 +9,37 @@ private func poolWindow(
         dilations: dilations ?? [1, 1], autoPad: autoPad, ceilMode: ceilMode)
 }
 
+/// The running maximum of 8 consecutive outputs' windows and, when tracked, the flat input offset of each pick.
+private struct WindowMax8 {
+    var best: SIMD8<Float>
+    var pick: SIMD8<Int32>
+    let steps: SIMD8<Int32>
+
+    @inline(__always)
+    init(_ v: SIMD8<Float>, offset: Int, steps: SIMD8<Int32>) {
+        best = v
+        pick = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: offset)) &+ steps
+        self.steps = steps
+    }
+
+    /// The next tap in row-major order: replaces where `v > best || v is NaN` (the two cannot both hold).
+    @inline(__always)
+    mutating func consider(_ v: SIMD8<Float>, offset: Int, tracking: Bool) {
+        let take = (v .> best) .^ (v .!= v)
+        best.replace(with: v, where: take)
+        if tracking { pick.replace(with: SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: offset)) &+ steps, where: take) }
+    }
+
+    /// Merges the maxima of later taps (`later` scanned taps that all come after this one's in row-major order):
+    /// the rule is associative, so rows can be scanned independently and merged in order.
+    @inline(__always)
+    mutating func merge(_ later: WindowMax8, tracking: Bool) {
+        let take = (later.best .> best) .^ (later.best .!= later.best)
+        best.replace(with: later.best, where: take)
+        if tracking { pick.replace(with: later.pick, where: take) }
+    }
+}
+
 /// Max over each window (ONNX MaxPool / PyTorch MaxPool2d), padding never wins. Backward routes each
 /// output's gradient to the first maximal element of its window (PyTorch's tie rule).
 public struct MaxPool: Operator {
@@ -52,84 +83,61 @@ public struct MaxPool: Operator {
         return lo..<Swift.max(lo, hi)
     }
 
-    /// 8 consecutive outputs' taps src[0], src[s], … (one vector load at stride 1; at stride 2 one load of
-    /// twice the width, which reads one float past the last tap: `wide` says that float is inside the buffer).
-    @inline(__always)
-    private static func lanes8(_ src: UnsafePointer<Float>, stride s: Int, wide: Bool) -> SIMD8<Float> {
-        if s == 2 && wide { return UnsafeRawPointer(src).loadUnaligned(as: SIMD16<Float>.self).evenHalf }
-        return s == 1 ? UnsafeRawPointer(src).loadUnaligned(as: SIMD8<Float>.self) : SIMD8(src[0], src[1 * s], src[2 * s], src[3 * s], src[4 * s], src[5 * s], src[6 * s], src[7 * s])
-    }
-
-    /// The windows of 8 consecutive interior outputs (every kernel column inside the input) of one output row,
-    /// scanned tap by tap in row-major order with vector selects. `rows` holds the flat input offsets of the
-    /// window's valid rows minus padLeft; `base` is the first output's column offset.
+    /// The windows of 8 consecutive interior outputs of one output row, tap by tap in row-major order. At
+    /// stride 2 without dilation one load of 16 floats holds two neighbouring taps of all 8 outputs (even and
+    /// odd lanes); it reads past the last tap, so `wide` says those floats are inside the buffer.
     @inline(__always)
     private static func scanBlock8(
         _ plane: UnsafePointer<Float>, rows: UnsafeBufferPointer<Int>, kW: Int, dilW: Int, stride s: Int, base: Int,
         wide: Bool, out: UnsafeMutablePointer<Float>, index: UnsafeMutablePointer<Int32>?
     ) {
+        let tracking = index != nil
         let steps = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) &* Int32(s)
-        var best = lanes8(plane + rows[0] + base, stride: s, wide: wide)
-        var pick = SIMD8<Int32>(repeating: Int32(rows[0] + base)) &+ steps
-        var first = true
-        for row in rows {
-            for kw in 0..<kW {
-                if first {
-                    first = false
-                    continue
+        var m: WindowMax8
+        if s == 2 && dilW == 1 && wide {
+            // One row's taps: two per load of 16 floats (even lanes, odd lanes).
+            @inline(__always)
+            func scanRow(_ row: Int) -> WindowMax8 {
+                let offset = row + base
+                var loaded = UnsafeRawPointer(plane + offset).loadUnaligned(as: SIMD16<Float>.self)
+                var r = WindowMax8(loaded.evenHalf, offset: offset, steps: steps)
+                if kW > 1 { r.consider(loaded.oddHalf, offset: offset + 1, tracking: tracking) }
+                var kw = 2
+                while kw < kW {
+                    loaded = UnsafeRawPointer(plane + offset + kw).loadUnaligned(as: SIMD16<Float>.self)
+                    r.consider(loaded.evenHalf, offset: offset + kw, tracking: tracking)
+                    if kw + 1 < kW { r.consider(loaded.oddHalf, offset: offset + kw + 1, tracking: tracking) }
+                    kw += 2
                 }
-                let offset = row + kw * dilW + base
-                let v = lanes8(plane + offset, stride: s, wide: wide)
-                let take = (v .> best) .^ (v .!= v)  // `v > best || v is NaN`: the two cannot both hold
-                best.replace(with: v, where: take)
-                if index != nil { pick.replace(with: SIMD8<Int32>(repeating: Int32(offset)) &+ steps, where: take) }
+                return r
+            }
+            m = scanRow(rows[0])
+            for k in 1..<rows.count { m.merge(scanRow(rows[k]), tracking: tracking) }
+        } else {
+            m = WindowMax8(lanes8(plane + rows[0] + base, stride: s), offset: rows[0] + base, steps: steps)
+            for (k, row) in rows.enumerated() {
+                for kw in (k == 0 ? 1 : 0)..<kW {
+                    let offset = row + kw * dilW + base
+                    m.consider(lanes8(plane + offset, stride: s), offset: offset, tracking: tracking)
+                }
             }
         }
-        UnsafeMutableRawPointer(out).storeBytes(of: best, as: SIMD8<Float>.self)
-        if let index { UnsafeMutableRawPointer(index).storeBytes(of: pick, as: SIMD8<Int32>.self) }
+        UnsafeMutableRawPointer(out).storeBytes(of: m.best, as: SIMD8<Float>.self)
+        if let index { UnsafeMutableRawPointer(index).storeBytes(of: m.pick, as: SIMD8<Int32>.self) }
     }
 
-    /// 4 consecutive outputs' taps src[0], src[s], … (one vector load at stride 1; at stride 2 one load of
-    /// twice the width, which reads one float past the last tap: `wide` says that float is inside the buffer).
+    /// 8 consecutive outputs' taps src[0], src[s], … (one vector load at stride 1).
     @inline(__always)
-    private static func lanes4(_ src: UnsafePointer<Float>, stride s: Int, wide: Bool) -> SIMD4<Float> {
-        if s == 2 && wide { return UnsafeRawPointer(src).loadUnaligned(as: SIMD8<Float>.self).evenHalf }
-        return s == 1 ? UnsafeRawPointer(src).loadUnaligned(as: SIMD4<Float>.self) : SIMD4(src[0], src[1 * s], src[2 * s], src[3 * s])
-    }
-
-    /// The windows of 4 consecutive interior outputs (every kernel column inside the input) of one output row,
-    /// scanned tap by tap in row-major order with vector selects. `rows` holds the flat input offsets of the
-    /// window's valid rows minus padLeft; `base` is the first output's column offset.
-    @inline(__always)
-    private static func scanBlock4(
-        _ plane: UnsafePointer<Float>, rows: UnsafeBufferPointer<Int>, kW: Int, dilW: Int, stride s: Int, base: Int,
-        wide: Bool, out: UnsafeMutablePointer<Float>, index: UnsafeMutablePointer<Int32>?
-    ) {
-        let steps = SIMD4<Int32>(0, 1, 2, 3) &* Int32(s)
-        var best = lanes4(plane + rows[0] + base, stride: s, wide: wide)
-        var pick = SIMD4<Int32>(repeating: Int32(rows[0] + base)) &+ steps
-        var first = true
-        for row in rows {
-            for kw in 0..<kW {
-                if first {
-                    first = false
-                    continue
-                }
-                let offset = row + kw * dilW + base
-                let v = lanes4(plane + offset, stride: s, wide: wide)
-                let take = (v .> best) .^ (v .!= v)  // `v > best || v is NaN`: the two cannot both hold
-                best.replace(with: v, where: take)
-                if index != nil { pick.replace(with: SIMD4<Int32>(repeating: Int32(offset)) &+ steps, where: take) }
-            }
-        }
-        UnsafeMutableRawPointer(out).storeBytes(of: best, as: SIMD4<Float>.self)
-        if let index { UnsafeMutableRawPointer(index).storeBytes(of: pick, as: SIMD4<Int32>.self) }
+    private static func lanes8(_ src: UnsafePointer<Float>, stride s: Int) -> SIMD8<Float> {
+        s == 1 ? UnsafeRawPointer(src).loadUnaligned(as: SIMD8<Float>.self)
+            : SIMD8(src[0], src[1 * s], src[2 * s], src[3 * s], src[4 * s], src[5 * s], src[6 * s], src[7 * s])
     }
 
     /// Scans every window of one plane in row-major order, as PyTorch does: the first valid element, then each
     /// later one replaces it when `v > best || v is NaN` — so the pick is the first maximum, or the last NaN.
-    /// Interior output columns go eight, then four at a time in vector registers (explicit vectors: scalar
-    /// selects compiled to a mispredicted branch per tap); clipped edge windows element by element. Writes the
+    /// Interior output columns go eight at a time in vector registers (explicit vectors: scalar selects
+    /// compiled to a mispredicted branch per tap), rows narrower than eight and clipped edge windows element by
+    /// element. Writes the
     /// maxima to `values` and, when `indices` is given, the flat input index of each pick (−1 for an
     /// all-padding window). `available` counts the floats from `plane` to the end of the input; `rowOffsets` is
     /// scratch for kH offsets.
@@ -155,19 +163,18 @@ public struct MaxPool: Operator {
             let offsets = UnsafeBufferPointer(start: rowOffsets, count: rows.count)
             let lastTap = (w.kW - 1) * dilW
             var ow = interior.lowerBound
-            while ow + 8 <= interior.upperBound {
-                Self.scanBlock8(plane, rows: offsets, kW: w.kW, dilW: dilW, stride: s, base: ow * s,
-                                wide: offsets[rows.count - 1] + lastTap + (ow + 8) * s <= available, out: o + ow,
-                                index: index.map { $0 + ow })
-                ow += 8
+            if interior.count >= 8 {
+                // Blocks of 8; the last one overlaps the one before (the same picks, written twice) rather than
+                // leaving up to 7 columns to the one-lane loop.
+                while ow < interior.upperBound {
+                    let start = Swift.min(ow, interior.upperBound - 8)
+                    Self.scanBlock8(plane, rows: offsets, kW: w.kW, dilW: dilW, stride: s, base: start * s,
+                                    wide: offsets[rows.count - 1] + lastTap + (start + 8) * s <= available, out: o + start,
+                                    index: index.map { $0 + start })
+                    ow = start + 8
+                }
             }
-            if ow + 4 <= interior.upperBound {
-                Self.scanBlock4(plane, rows: offsets, kW: w.kW, dilW: dilW, stride: s, base: ow * s,
-                                wide: offsets[rows.count - 1] + lastTap + (ow + 4) * s <= available, out: o + ow,
-                                index: index.map { $0 + ow })
-                ow += 4
-            }
-            while ow < interior.upperBound {  // the last few interior columns: the same scan, one lane
+            while ow < interior.upperBound {  // rows narrower than a block: the same scan, one lane
                 let base = ow * s
                 var best = plane[offsets[0] + base], pick = offsets[0] + base
                 for (k, row) in offsets.enumerated() {

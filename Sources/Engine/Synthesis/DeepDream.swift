@@ -36,33 +36,73 @@ extension Model {
         let j = settings.jitter
         let ox = j > 0 ? generator.nextInt(below: 2 * j + 1) - j : 0
         let oy = j > 0 ? generator.nextInt(below: 2 * j + 1) - j : 0
-        var x = image.rolled(dy: oy, dx: ox)
+        let x = image.rolled(dy: oy, dx: ox)
         let pass = try graph.forward([self.input: x], fetch: [settings.layer], capture: [settings.layer], interruption: interruption)
         guard let a = pass[settings.layer] else { throw GraphError("layer '\(settings.layer)' was not computed") }
-        let objective = 0.5 * a.l2Norm * a.l2Norm
+        let norm = a.l2Norm
+        let objective = 0.5 * norm * norm
         let gradients = try pass.backward(seeds: [settings.layer: a], inputs: true, interruption: interruption)
-        guard var g = gradients[self.input] else { throw GraphError("no gradient reached the input") }
+        guard let g = gradients[self.input] else { throw GraphError("no gradient reached the input") }
         // x_norm = (p/255 − mean)/std, so ∂/∂p = ∂/∂x_norm / (255·std) and a step Δp is Δp / (255·std) in x_norm.
         let c = x.shape[1], plane = x.shape[2] * x.shape[3]
-        let stds = (0..<c).map { preprocessing.std.count == 1 ? preprocessing.std[0] : preprocessing.std[$0] }
-        g.withUnsafeMutableBufferPointer { gs in
-            for ch in 0..<c { for i in 0..<plane { gs[ch * plane + i] /= 255 * stds[ch] } }
-        }
-        let meanAbs = g.withUnsafeBufferPointer { gs in gs.reduce(0.0) { $0 + Double(abs($1)) } } / Double(max(1, g.count))
-        if meanAbs > 0 {
-            let scale = settings.learningRate / Float(meanAbs)
-            x.withUnsafeMutableBufferPointer { xs in
-                g.withUnsafeBufferPointer { gs in
-                    for ch in 0..<c { for i in 0..<plane { xs[ch * plane + i] += scale * gs[ch * plane + i] / (255 * stds[ch]) } }
+        let units = (0..<c).map { 255 * (preprocessing.std.count == 1 ? preprocessing.std[0] : preprocessing.std[$0]) }
+        let meanAbs = g.withUnsafeBufferPointer { gs in
+            var total = 0.0
+            for ch in 0..<c {
+                let (row, unit) = (gs.baseAddress! + ch * plane, units[ch])
+                for i in 0..<plane { total += Double(abs(row[i] / unit)) }
+            }
+            return total
+        } / Double(max(1, g.count))
+        let scale: Float? = meanAbs > 0 ? settings.learningRate / Float(meanAbs) : nil
+        let range = settings.clip ? preprocessing.validRange : nil
+        let next = Self.dreamUpdate(x, gradient: g, scale: scale, units: units,
+                                    rollBack: (-oy, -ox), low: range?.low, high: range?.high)
+        return (next, objective)
+    }
+
+    /// `roll(x + scale·(g/u)/u, back)` clamped per channel to [low, high] (when given), in one pass: each row of
+    /// the rolled image goes to its place in two pieces. Per element the same operations as the separate steps
+    /// (`g/u`, then `x + scale·g'/u`, the roll, `min(high, max(low, ·))`), so the same bits. `scale` nil: no step.
+    static func dreamUpdate(_ x: Tensor, gradient g: Tensor, scale: Float?, units: [Float], rollBack: (dy: Int, dx: Int),
+                            low: [Float]?, high: [Float]?) -> Tensor {
+        let (c, h, w) = (x.shape[1], x.shape[2], x.shape[3])
+        var out = Tensor(uninitializedShape: x.shape)
+        guard h > 0, w > 0 else { return out }
+        let (sy, sx) = ((rollBack.dy % h + h) % h, (rollBack.dx % w + w) % w)
+        x.withUnsafeBufferPointer { xs in
+            g.withUnsafeBufferPointer { gs in
+                out.withUnsafeMutableBufferPointer { os in
+                    for ch in 0..<c {
+                        let unit = units[ch]
+                        let lo = low.map { $0[$0.count == 1 ? 0 : ch] } ?? -.infinity
+                        let hi = high.map { $0[$0.count == 1 ? 0 : ch] } ?? .infinity
+                        let clip = low != nil && high != nil
+                        // One piece of a row: `count` elements from `s`/`gr` to `d`.
+                        func piece(_ s: UnsafePointer<Float>, _ gr: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ count: Int) {
+                            switch (scale, clip) {
+                            case (let scale?, true):
+                                for i in 0..<count { d[i] = Swift.min(hi, Swift.max(lo, s[i] + scale * (gr[i] / unit) / unit)) }
+                            case (let scale?, false):
+                                for i in 0..<count { d[i] = s[i] + scale * (gr[i] / unit) / unit }
+                            case (nil, true):
+                                for i in 0..<count { d[i] = Swift.min(hi, Swift.max(lo, s[i])) }
+                            case (nil, false):
+                                d.update(from: s, count: count)
+                            }
+                        }
+                        for y in 0..<h {
+                            let ty = y + sy < h ? y + sy : y + sy - h
+                            let src = xs.baseAddress! + (ch * h + y) * w, grad = gs.baseAddress! + (ch * h + y) * w
+                            let dst = os.baseAddress! + (ch * h + ty) * w
+                            piece(src, grad, dst + sx, w - sx)
+                            piece(src + w - sx, grad + w - sx, dst, sx)
+                        }
+                    }
                 }
             }
         }
-        x = x.rolled(dy: -oy, dx: -ox)
-        if settings.clip {
-            let (low, high) = preprocessing.validRange
-            x = x.clampedPerChannel(low: low, high: high)
-        }
-        return (x, objective)
+        return out
     }
 
     /// google/deepdream's `deepdream`: an octave pyramid of the base image (each `1/octaveScale` smaller), the

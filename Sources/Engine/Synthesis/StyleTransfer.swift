@@ -180,6 +180,29 @@ extension Model {
         return (terms, gradient)
     }
 
+    /// The loss terms alone at `image`: a forward pass only (no backward, no gradients), for reporting the loss
+    /// after the last step. The same values as `synthesisLoss(…).terms`, bit for bit (the same features and sums).
+    public func synthesisLossTerms(_ image: Tensor, targets: SynthesisTargets, settings: StyleTransferSettings,
+                                   interruption: Interruption? = nil) throws -> SynthesisLossTerms {
+        let weights = effectiveWeights(settings, targets: targets, imageShape: image.shape)
+        var layers = settings.styleLayers.filter { targets.grams[$0] != nil }
+        if let c = settings.contentLayer, targets.content != nil { layers.append(c) }
+        var terms = SynthesisLossTerms()
+        terms.tv = SynthesisLoss.totalVariationLoss(image, weight: weights.tv)
+        guard !layers.isEmpty else { return terms }
+        let features = try layerFeatures(image, layers: layers, interruption: interruption)
+        if let layer = settings.contentLayer, let target = targets.content {
+            guard let f = features[layer] else { throw GraphError("layer '\(layer)' was not computed") }
+            terms.content = SynthesisLoss.contentLoss(f, target: target, weight: weights.content)
+        }
+        for (layer, w) in zip(settings.styleLayers, weights.style) {
+            guard let target = targets.grams[layer] else { continue }
+            guard let f = features[layer] else { throw GraphError("layer '\(layer)' was not computed") }
+            terms.style += SynthesisLoss.styleLoss(f, target: target, weight: w)
+        }
+        return terms
+    }
+
     /// The image a synthesis starts from (`[1, C, H, W]`, input space).
     public func synthesisStart(_ start: SynthesisStart, content: Tensor?, style: Tensor?, shape: [Int],
                                seed: UInt64) throws -> Tensor {
@@ -229,7 +252,7 @@ extension Model {
             state.stepsTaken = t + 1
             progress?(OptimisationProgress(step: t + 1, total: settings.steps, values: step.terms.named, image: state.image))
         }
-        state.finalLoss = try synthesisLoss(state.image, targets: targets, settings: settings, interruption: interruption).terms
+        state.finalLoss = try synthesisLossTerms(state.image, targets: targets, settings: settings, interruption: interruption)
         return state
     }
 }

@@ -39,7 +39,7 @@ extension Model {
         }
         state.image = image
         state.stepsTaken = optimizer.iterations
-        state.finalLoss = try synthesisLoss(image, targets: targets, settings: settings, interruption: interruption).terms
+        state.finalLoss = try synthesisLossTerms(image, targets: targets, settings: settings, interruption: interruption)
         return state
     }
 }
