@@ -4,7 +4,8 @@ import Foundation
 /// → Y [N, M, outH, outW] with outH = ⌊(H + padTop + padBottom − dilH·(kH − 1) − 1) / strideH⌋ + 1.
 ///
 /// 3×3 stride-1 convolutions (forward and input gradient) run as Winograd F(2×2, 3×3) (`Winograd3x3`); the
-/// rest as one im2col + `cblas_sgemm` per image and group (1×1, stride 1, unpadded: plain GEMM on the input).
+/// rest as one im2col + `cblas_sgemm` per image and group (1×1, stride 1, unpadded: plain GEMM on the input),
+/// a single image split between the cores (`ConvSingleImage`).
 /// Backward gives dX (Winograd, else col2im of Wᵀ·dY), dW (dY·colᵀ, only when requested) and dB (sum of dY).
 public struct Conv: Operator {
     /// [sH, sW].
@@ -83,6 +84,7 @@ public struct Conv: Operator {
             if let bias { addChannelBias(&y, bias) }
             return [y]
         }
+        if runsAsSingleImage(p) { return [forwardSingleImage(x, weight, bias, p)] }
         let planeIn = win.inH * win.inW
         let planeOut = p.planeOut
         let k = p.k
@@ -161,12 +163,15 @@ public struct Conv: Operator {
         // dX as a Winograd convolution of dY (below, only dW remains), else written by GEMMs: overwritten
         // (1×1) or accumulated by col2im onto zeros.
         let winogradX = wantX && Winograd3x3.appliesToInputGradient(win, group: group, inChannels: p.c, outChannels: p.m)
+        let singleImageX = wantX && !winogradX && runsAsSingleImage(p)
         if winogradX {
             dx = inputGradientByWinograd(dy, weight, p)
+        } else if singleImageX {
+            dx = inputGradientSingleImage(dy, weight, p)
         } else if wantX {
             dx = pointwise ? Tensor(uninitializedShape: x.shape) : Tensor.zeros(x.shape)
         }
-        let loopX = wantX && !winogradX
+        let loopX = wantX && !winogradX && !singleImageX
         guard loopX || wantW else { return [dx, dw, db] }
         let workers = BatchParallel.workers(for: p.n)
         let cols = ScratchBuffers(count: pointwise ? 0 : workers, size: k * planeOut)
