@@ -4,8 +4,9 @@ import TestSupport
 
 @testable import Engine
 
-/// One image's convolution split between the cores (`ConvSingleImage`): the batch path's numbers (to rounding:
-/// OpenBLAS rounds a GEMM differently when it is cut in two) and the same bytes however the parts are scheduled.
+/// One image's convolution split between the cores (`ConvSingleImage`, called directly: it is off by default):
+/// the batch path's numbers (to rounding: OpenBLAS rounds a GEMM differently when it is cut in two) and the same
+/// bytes however the parts are scheduled.
 @Suite struct ConvSingleImageTests {
     struct Case: CustomStringConvertible, Sendable {
         var input: [Int]
@@ -29,6 +30,14 @@ import TestSupport
         Case(input: [1, 1, 5, 1], weight: [3, 1, 3, 1]),  // three output rows, one channel: a part left empty
     ]
 
+    static func single(_ op: Conv, _ x: Tensor, _ w: Tensor, _ b: Tensor?) throws -> Tensor {
+        op.forwardSingleImage(x, w, b, try op.plan(x.shape, w.shape, b?.shape))
+    }
+
+    static func singleGradient(_ op: Conv, _ x: Tensor, _ w: Tensor, _ dy: Tensor) throws -> Tensor {
+        op.inputGradientSingleImage(dy, w, try op.plan(x.shape, w.shape, nil))
+    }
+
     static func inputGradient(_ op: Conv, _ x: Tensor, _ w: Tensor, _ dy: Tensor) throws -> Tensor {
         let grads = try op.backward(
             BackwardContext(
@@ -50,34 +59,24 @@ import TestSupport
     @Test(arguments: cases)
     func oneImageMatchesTheBatchPathAndItsPartsAreIndependent(_ c: Case) throws {
         let op = c.op
-        #expect(op.runsAsSingleImage(try op.plan(c.input, c.weight, [c.weight[0]])))
         let x = TestSupport.randn(c.input, seed: 1)
         let other = TestSupport.randn(c.input, seed: 2)
         let w = TestSupport.randn(c.weight, seed: 3, std: 0.3)
         let b = TestSupport.randn([c.weight[0]], seed: 4)
         let batch = try Tensor.concatenate([other, x], axis: 0)
-        let y = try op.forward([x, w, b])[0]
+        let y = try Self.single(op, x, w, b)
         let yBatch = try op.forward([batch, w, b])[0]
         #expect(Self.relativeError(y, try yBatch.slice(axis: 0, 1..<2)) <= 1e-6, "forward")
         let dy = TestSupport.randn(y.shape, seed: 5)
         let dyBatch = try Tensor.concatenate([TestSupport.randn(y.shape, seed: 6), dy], axis: 0)
-        let dx = try Self.inputGradient(op, x, w, dy)
+        let dx = try Self.singleGradient(op, x, w, dy)
         let dxBatch = try Self.inputGradient(op, batch, w, dyBatch)
         #expect(Self.relativeError(dx, try dxBatch.slice(axis: 0, 1..<2)) <= 1e-6, "input gradient")
         let (ySerial, dxSerial) = try BatchParallel.withBLASThreads(1) {
-            (try op.forward([x, w, b])[0], try Self.inputGradient(op, x, w, dy))
+            (try Self.single(op, x, w, b), try Self.singleGradient(op, x, w, dy))
         }
         #expect(Self.bits(ySerial) == Self.bits(y), "forward, parts in turn")
         #expect(Self.bits(dxSerial) == Self.bits(dx), "input gradient, parts in turn")
-    }
-
-    @Test(arguments: cases)
-    func oneImageMatchesFiniteDifferences(_ c: Case) throws {
-        let x = TestSupport.randn(c.input, seed: 7)
-        let w = TestSupport.randn(c.weight, seed: 8, std: 0.5)
-        let b = TestSupport.randn([c.weight[0]], seed: 9)
-        let check = try GradientCheck.run(c.op, inputs: [x, w, b], wrt: [0], eps: 1e-2, samples: 24)
-        #expect(check.passed, "\(check)")
     }
 
     /// A single logit's gradient reaches a 1×1 classifier in one channel: the other 999 are skipped, and the
@@ -90,7 +89,7 @@ import TestSupport
         for channels in [[], [7], [0], [999], [3, 500]] {
             var dy = Tensor.zeros([1, 1000, 13, 13])
             for m in channels { for i in 0..<169 { dy[0, m, i / 13, i % 13] = Float(i % 5) - 1.5 } }
-            let dx = try Self.inputGradient(op, x, w, dy)
+            let dx = try Self.singleGradient(op, x, w, dy)
             let dxBatch = try Self.inputGradient(op, try Tensor.concatenate([x, x], axis: 0), w,
                                                  try Tensor.concatenate([dy, other], axis: 0))
             // One nonzero channel: every sum has one nonzero term, so any GEMM gives the same numbers.
@@ -107,7 +106,7 @@ import TestSupport
         let x3 = TestSupport.randn([1, 8, 11, 10], seed: 14)
         var dy3 = Tensor.zeros([1, 32, 11, 10])
         for i in 0..<110 { dy3[0, 5, i / 10, i % 10] = Float(i) / 50 - 1 }
-        let dx3 = try Self.inputGradient(conv3, x3, w3, dy3)
+        let dx3 = try Self.singleGradient(conv3, x3, w3, dy3)
         let batch3 = try Self.inputGradient(conv3, try Tensor.concatenate([x3, x3], axis: 0), w3,
                                             try Tensor.concatenate([dy3, dy3], axis: 0))
         #expect(dx3 == (try batch3.slice(axis: 0, 0..<1)))
@@ -118,41 +117,18 @@ import TestSupport
         let op = Conv(pads: [1, 1, 1, 1])
         let x = TestSupport.randn([1, 32, 27, 27], seed: 15)
         let w = TestSupport.randn([128, 32, 3, 3], seed: 16, std: 0.2)
-        let reference = Self.bits(try op.forward([x, w, nil])[0])
+        let reference = Self.bits(try Self.single(op, x, w, nil))
         let dy = TestSupport.randn([1, 128, 27, 27], seed: 17)
-        let dxReference = Self.bits(try Self.inputGradient(op, x, w, dy))
+        let dxReference = Self.bits(try Self.singleGradient(op, x, w, dy))
         let lock = NSLock()
         var same: [Bool] = []
         DispatchQueue.concurrentPerform(iterations: 3) { _ in
             for _ in 0..<3 {
-                let y = (try? op.forward([x, w, nil])[0]).map(Self.bits)
-                let dx = (try? Self.inputGradient(op, x, w, dy)).map(Self.bits)
+                let y = (try? Self.single(op, x, w, nil)).map(Self.bits)
+                let dx = (try? Self.singleGradient(op, x, w, dy)).map(Self.bits)
                 lock.withLock { same.append(y == reference && dx == dxReference) }
             }
         }
         #expect(same == [Bool](repeating: true, count: 9))
-    }
-
-    static let squeezeNet = ONNXOracle.largeDirectory.appendingPathComponent("squeezenet1_1.onnx")
-
-    /// SqueezeNet's saliency (logits and input gradient) of an image alone: the numbers it has beside another
-    /// image, and the same bytes when the convolutions' parts run in turn.
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: squeezeNet.path), "needs tools/oracle/make_fixtures.py --large"))
-    func squeezeNetSaliencyAloneMatchesTheBatch() throws {
-        let model = try ONNXModel.load(contentsOf: Self.squeezeNet)
-        func saliency(_ x: Tensor) throws -> (Tensor, Tensor) {
-            let pass = try model.graph.forward([model.inputName: x], capture: [])
-            var seed = Tensor.zeros(pass.outputs[0].shape)
-            for i in 0..<x.shape[0] { seed[i, 3] = 1 }
-            return (pass.outputs[0], try #require(try pass.backward(gradient: seed)[model.inputName]))
-        }
-        let x = TestSupport.randn([1, 3, 224, 224], seed: 18)
-        let (logits, gradient) = try saliency(x)
-        let (batchLogits, batchGradient) = try saliency(try Tensor.concatenate([x, TestSupport.randn([1, 3, 224, 224], seed: 19)], axis: 0))
-        #expect(Self.relativeError(logits, try batchLogits.slice(axis: 0, 0..<1)) <= 1e-5)
-        #expect(Self.relativeError(gradient, try batchGradient.slice(axis: 0, 0..<1)) <= 1e-5)
-        let (serialLogits, serialGradient) = try BatchParallel.withBLASThreads(1) { try saliency(x) }
-        #expect(Self.bits(serialLogits) == Self.bits(logits))
-        #expect(Self.bits(serialGradient) == Self.bits(gradient))
     }
 }

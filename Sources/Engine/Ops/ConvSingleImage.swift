@@ -25,10 +25,13 @@ extension Conv {
     /// the machine; on one core the parts take turns).
     static let singleImageParts = 2
 
-    /// Off: one image takes the batch path (one GEMM on OpenBLAS's threads), for comparing the two (benchmarks;
-    /// `FOVEA_CONV_SINGLE_IMAGE=0` in the environment). Not for switching while convolutions run.
+    /// Off by default: the split rounds differently from the batch path, and the occlusion tests require the
+    /// same bytes for every batch size (an image's last batch may hold one image). On with
+    /// `FOVEA_CONV_SINGLE_IMAGE=1` in the environment (benchmarks). Not for switching while convolutions run.
+    /// To turn it on for good, the batch path must cut each image into the same parts (then every batch size
+    /// computes the same GEMM calls).
     nonisolated(unsafe) static var singleImageIsEnabled =
-        ProcessInfo.processInfo.environment["FOVEA_CONV_SINGLE_IMAGE"] != "0"
+        ProcessInfo.processInfo.environment["FOVEA_CONV_SINGLE_IMAGE"] == "1"
 
     /// Whether a call with plan `p` takes the single-image path.
     func runsAsSingleImage(_ p: Plan) -> Bool {
