@@ -9,11 +9,11 @@ import Foundation
 /// - Input gradient: parts are bands of input channels; each computes its rows of Wᵀ·dY and folds them back
 ///   (col2im) onto its own channels of dX, so no two parts write the same element.
 ///
-/// The parts are fixed by the shape (`singleImageParts`), not by the machine, and each part's GEMM runs on one thread,
-/// so an image gives the same bytes on every run, core count and schedule. They are not the bytes of the same
-/// image inside a batch (one whole-image GEMM per worker): OpenBLAS's single-threaded kernels round a product
-/// differently depending on the M and N of the call (measured for every SqueezeNet shape: splitting a GEMM in two
-/// by rows or by columns changes the last bits of many results), as its two-thread GEMMs did before for one image.
+/// The parts are fixed by the shape (`singleImageParts`), not by the machine, and each part's GEMM runs on one thread.
+/// OpenBLAS's single-threaded kernels round a product differently depending on the M and N of the call (measured
+/// for every SqueezeNet shape: splitting a GEMM in two by rows or by columns changes the last bits of many
+/// results), so the batch path cuts each of its images into the same parts (`forwardPart`, `inputGradientPart`,
+/// run in turn by its worker): an image gives the same bytes alone, in any batch, on any core count.
 ///
 /// Output-gradient channels that are exactly zero everywhere are skipped when at most one channel is nonzero (a
 /// single logit's gradient reaching a 1×1 classifier such as SqueezeNet's conv10): the skipped products are
@@ -25,65 +25,43 @@ extension Conv {
     /// the machine; on one core the parts take turns).
     static let singleImageParts = 2
 
-    /// Off by default: the split rounds differently from the batch path, and the occlusion tests require the
-    /// same bytes for every batch size (an image's last batch may hold one image). On with
-    /// `FOVEA_CONV_SINGLE_IMAGE=1` in the environment (benchmarks). Not for switching while convolutions run.
-    /// To turn it on for good, the batch path must cut each image into the same parts (then every batch size
-    /// computes the same GEMM calls).
+    /// Off: one image takes the batch path's loop on OpenBLAS's threads, for comparing the two (benchmarks;
+    /// `FOVEA_CONV_SINGLE_IMAGE=0` in the environment). Not for switching while convolutions run.
     nonisolated(unsafe) static var singleImageIsEnabled =
-        ProcessInfo.processInfo.environment["FOVEA_CONV_SINGLE_IMAGE"] == "1"
+        ProcessInfo.processInfo.environment["FOVEA_CONV_SINGLE_IMAGE"] != "0"
 
     /// Whether a call with plan `p` takes the single-image path.
     func runsAsSingleImage(_ p: Plan) -> Bool {
         Self.singleImageIsEnabled && p.n == 1
     }
 
+    /// The forward's parts: bands of output rows.
+    func forwardParts(_ p: Plan) -> Int { Swift.max(1, Swift.min(Self.singleImageParts, p.window.outH)) }
+    /// The input gradient's parts: bands of input channels (per group).
+    func inputGradientParts(_ p: Plan) -> Int { Swift.max(1, Swift.min(Self.singleImageParts, p.cg)) }
+    /// Scratch floats one part needs (either pass).
+    func partScratch(_ p: Plan) -> Int {
+        let rows = (p.window.outH + forwardParts(p) - 1) / forwardParts(p)
+        let channels = (p.cg + inputGradientParts(p) - 1) / inputGradientParts(p)
+        return Swift.max(p.k * rows * p.window.outW, channels * p.window.kH * p.window.kW * p.planeOut)
+    }
+
+    static func band(_ part: Int, of parts: Int, _ count: Int) -> Range<Int> {
+        let size = (count + parts - 1) / parts
+        return Swift.min(part * size, count)..<Swift.min((part + 1) * size, count)
+    }
+
     /// Forward of one image (Y [1, M, outH, outW]) by bands of output rows.
     func forwardSingleImage(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, _ p: Plan) -> Tensor {
-        let win = p.window
-        var y = Tensor(uninitializedShape: [1, p.m, win.outH, win.outW])
-        let planeIn = win.inH * win.inW
-        let planeOut = p.planeOut
-        let k = p.k
-        let pointwise = win.isPointwise
-        let parts = Swift.max(1, Swift.min(Self.singleImageParts, win.outH))
-        let bandRows = (win.outH + parts - 1) / parts
-        let cols = ScratchBuffers(count: pointwise ? 0 : parts, size: k * bandRows * win.outW)
+        var y = Tensor(uninitializedShape: [1, p.m, p.window.outH, p.window.outW])
+        let parts = forwardParts(p)
+        let cols = ScratchBuffers(count: parts, size: partScratch(p))
+        let biasValues = bias?.scalars
         x.withUnsafeBufferPointer { xs in
             weight.withUnsafeBufferPointer { ws in
                 y.withUnsafeMutableBufferPointer { ys in
-                    let xBase = xs.baseAddress!
-                    let wBase = ws.baseAddress!
-                    let yBase = ys.baseAddress!
-                    let biasValues = bias?.scalars
                     BatchParallel.runParts(parts) { part in
-                        let rows = Swift.min(part * bandRows, win.outH)..<Swift.min((part + 1) * bandRows, win.outH)
-                        guard !rows.isEmpty else { return }
-                        let width = rows.count * win.outW
-                        let offset = rows.lowerBound * win.outW
-                        for g in 0..<group {
-                            let xg = xBase + g * p.cg * planeIn
-                            let yg = yBase + g * p.mg * planeOut + offset
-                            let wg = wBase + g * p.mg * k
-                            let b: UnsafePointer<Float>
-                            let ldb: Int
-                            if pointwise {
-                                b = xg + offset
-                                ldb = planeOut
-                            } else {
-                                im2col(xg, channels: p.cg, win, rows: rows, into: cols[part])
-                                b = UnsafePointer(cols[part])
-                                ldb = width
-                            }
-                            BLAS.sgemm(m: p.mg, n: width, k: k, a: wg, lda: k, b: b, ldb: ldb, c: yg, ldc: planeOut)
-                            if let biasValues {
-                                for o in 0..<p.mg {
-                                    let value = biasValues[g * p.mg + o]
-                                    let row = yg + o * planeOut
-                                    for j in 0..<width { row[j] += value }
-                                }
-                            }
-                        }
+                        forwardPart(part, of: parts, xs.baseAddress!, ws.baseAddress!, biasValues, ys.baseAddress!, cols[part], p)
                     }
                 }
             }
@@ -91,66 +69,112 @@ extension Conv {
         return y
     }
 
-    /// dX [1, C, H, W] of one image from dY [1, M, outH, outW], by bands of input channels.
-    func inputGradientSingleImage(_ dy: Tensor, _ weight: Tensor, _ p: Plan) -> Tensor {
+    /// One band of output rows of one image (x [C, H, W] → y [M, outH, outW]), bias added; `col` holds
+    /// `partScratch(p)` floats.
+    func forwardPart(
+        _ part: Int, of parts: Int, _ xBase: UnsafePointer<Float>, _ wBase: UnsafePointer<Float>, _ bias: [Float]?,
+        _ yBase: UnsafeMutablePointer<Float>, _ col: UnsafeMutablePointer<Float>, _ p: Plan
+    ) {
         let win = p.window
         let planeIn = win.inH * win.inW
         let planeOut = p.planeOut
         let k = p.k
-        let taps = win.kH * win.kW
-        let pointwise = win.isPointwise
-        var dx = Tensor(uninitializedShape: [1, p.c, win.inH, win.inW])
-        let parts = Swift.max(1, Swift.min(Self.singleImageParts, p.cg))
-        let bandChannels = (p.cg + parts - 1) / parts
-        let cols = ScratchBuffers(count: pointwise ? 0 : parts, size: bandChannels * taps * planeOut)
+        let rows = Self.band(part, of: parts, win.outH)
+        guard !rows.isEmpty else { return }
+        let width = rows.count * win.outW
+        let offset = rows.lowerBound * win.outW
+        for g in 0..<group {
+            let xg = xBase + g * p.cg * planeIn
+            let yg = yBase + g * p.mg * planeOut + offset
+            let wg = wBase + g * p.mg * k
+            let b: UnsafePointer<Float>
+            let ldb: Int
+            if win.isPointwise {
+                b = xg + offset
+                ldb = planeOut
+            } else {
+                im2col(xg, channels: p.cg, win, rows: rows, into: col)
+                b = UnsafePointer(col)
+                ldb = width
+            }
+            BLAS.sgemm(m: p.mg, n: width, k: k, a: wg, lda: k, b: b, ldb: ldb, c: yg, ldc: planeOut)
+            if let bias {
+                for o in 0..<p.mg {
+                    let value = bias[g * p.mg + o]
+                    let row = yg + o * planeOut
+                    for j in 0..<width { row[j] += value }
+                }
+            }
+        }
+    }
+
+    /// dX [1, C, H, W] of one image from dY [1, M, outH, outW], by bands of input channels.
+    func inputGradientSingleImage(_ dy: Tensor, _ weight: Tensor, _ p: Plan) -> Tensor {
+        var dx = Tensor(uninitializedShape: [1, p.c, p.window.inH, p.window.inW])
+        let parts = inputGradientParts(p)
+        let cols = ScratchBuffers(count: parts, size: partScratch(p))
         weight.withUnsafeBufferPointer { ws in
             dy.withUnsafeBufferPointer { gs in
                 dx.withUnsafeMutableBufferPointer { dxs in
-                    let wBase = ws.baseAddress!
-                    let gBase = gs.baseAddress!
-                    let dxBase = dxs.baseAddress!
-                    // Per group: the one nonzero output-gradient channel (or none) when the rest are exact zeros.
-                    let sparse = (0..<group).map { g in Self.atMostOneNonzeroRow(gBase + g * p.mg * planeOut, rows: p.mg, width: planeOut) }
+                    let sparse = sparseRows(gs.baseAddress!, p)
                     BatchParallel.runParts(parts) { part in
-                        let channels = Swift.min(part * bandChannels, p.cg)..<Swift.min((part + 1) * bandChannels, p.cg)
-                        guard !channels.isEmpty else { return }
-                        for g in 0..<group {
-                            let gg = gBase + g * p.mg * planeOut
-                            let wg = wBase + g * p.mg * k + channels.lowerBound * taps
-                            let dxg = dxBase + (g * p.cg + channels.lowerBound) * planeIn
-                            // dcol [band·taps, P] = W_g[:, band]ᵀ · dY_g, over all M rows or the one nonzero row.
-                            var a = UnsafePointer(wg)
-                            var b = UnsafePointer(gg)
-                            var reduction = p.mg
-                            switch sparse[g] {
-                            case .some(.none):
-                                (dxg).update(repeating: 0, count: channels.count * planeIn)
-                                continue
-                            case .some(.some(let row)):
-                                a += row * k
-                                b += row * planeOut
-                                reduction = 1
-                            case .none:
-                                break
-                            }
-                            let rows = channels.count * taps
-                            if pointwise {
-                                BLAS.sgemm(
-                                    transA: true, m: rows, n: planeOut, k: reduction, a: a, lda: k, b: b,
-                                    ldb: planeOut, c: dxg, ldc: planeOut)
-                            } else {
-                                BLAS.sgemm(
-                                    transA: true, m: rows, n: planeOut, k: reduction, a: a, lda: k, b: b,
-                                    ldb: planeOut, c: cols[part], ldc: planeOut)
-                                dxg.update(repeating: 0, count: channels.count * planeIn)
-                                col2imAdd(cols[part], channels: channels.count, win, into: dxg)
-                            }
-                        }
+                        inputGradientPart(part, of: parts, gs.baseAddress!, ws.baseAddress!, sparse, dxs.baseAddress!, cols[part], p)
                     }
                 }
             }
         }
         return dx
+    }
+
+    /// Per group of one image's dY [M, outH, outW]: the one nonzero channel (or none) when the rest are exact zeros.
+    func sparseRows(_ gBase: UnsafePointer<Float>, _ p: Plan) -> [Int??] {
+        (0..<group).map { g in Self.atMostOneNonzeroRow(gBase + g * p.mg * p.planeOut, rows: p.mg, width: p.planeOut) }
+    }
+
+    /// One band of input channels of one image's dX [C, H, W] (overwritten) from dY [M, outH, outW].
+    func inputGradientPart(
+        _ part: Int, of parts: Int, _ gBase: UnsafePointer<Float>, _ wBase: UnsafePointer<Float>, _ sparse: [Int??],
+        _ dxBase: UnsafeMutablePointer<Float>, _ col: UnsafeMutablePointer<Float>, _ p: Plan
+    ) {
+        let win = p.window
+        let planeIn = win.inH * win.inW
+        let planeOut = p.planeOut
+        let k = p.k
+        let taps = win.kH * win.kW
+        let channels = Self.band(part, of: parts, p.cg)
+        guard !channels.isEmpty else { return }
+        for g in 0..<group {
+            let gg = gBase + g * p.mg * planeOut
+            let wg = wBase + g * p.mg * k + channels.lowerBound * taps
+            let dxg = dxBase + (g * p.cg + channels.lowerBound) * planeIn
+            // dcol [band·taps, P] = W_g[:, band]ᵀ · dY_g, over all M rows or the one nonzero row.
+            var a = UnsafePointer(wg)
+            var b = UnsafePointer(gg)
+            var reduction = p.mg
+            switch sparse[g] {
+            case .some(.none):
+                dxg.update(repeating: 0, count: channels.count * planeIn)
+                continue
+            case .some(.some(let row)):
+                a += row * k
+                b += row * planeOut
+                reduction = 1
+            case .none:
+                break
+            }
+            let rows = channels.count * taps
+            if win.isPointwise {
+                BLAS.sgemm(
+                    transA: true, m: rows, n: planeOut, k: reduction, a: a, lda: k, b: b, ldb: planeOut, c: dxg,
+                    ldc: planeOut)
+            } else {
+                BLAS.sgemm(
+                    transA: true, m: rows, n: planeOut, k: reduction, a: a, lda: k, b: b, ldb: planeOut, c: col,
+                    ldc: planeOut)
+                dxg.update(repeating: 0, count: channels.count * planeIn)
+                col2imAdd(col, channels: channels.count, win, into: dxg)
+            }
+        }
     }
 
     /// `nil` when two or more of the `rows` rows hold a nonzero (or NaN) entry; `.some(nil)` when all are exact
