@@ -40,6 +40,25 @@ enum BatchParallel {
         }
     }
 
+    /// Calls `body(part)` for every part in 0..<parts with OpenBLAS single-threaded: concurrently outside a
+    /// region, in order on the calling thread inside one (whose cores are already busy). For one image's work cut
+    /// into parts by its own shape (`ConvSingleImage`): each part's GEMMs run on one thread, so the bytes depend
+    /// neither on scheduling nor on the thread count OpenBLAS would otherwise use.
+    static func runParts(_ parts: Int, _ body: (Int) -> Void) {
+        guard parts > 0 else { return }
+        if insideRegion.isSet {
+            for part in 0..<parts { body(part) }
+            return
+        }
+        withBLASThreads(1) {
+            if parts == 1 {
+                body(0)
+            } else {
+                DispatchQueue.concurrentPerform(iterations: parts) { part in insideRegion.withSet { body(part) } }
+            }
+        }
+    }
+
     /// Calls `body` on contiguous, disjoint ranges covering 0..<n, one per core, for work that makes no BLAS call
     /// (pooling, element-wise kernels): no lock and no thread-count switch, so it is cheap enough for a single
     /// ReLU. Runs inline below `grain` items per core or inside a region (whose threads are already busy). The

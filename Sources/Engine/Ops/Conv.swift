@@ -4,7 +4,8 @@ import Foundation
 /// → Y [N, M, outH, outW] with outH = ⌊(H + padTop + padBottom − dilH·(kH − 1) − 1) / strideH⌋ + 1.
 ///
 /// 3×3 stride-1 convolutions (forward and input gradient) run as Winograd F(2×2, 3×3) (`Winograd3x3`); the
-/// rest as one im2col + `cblas_sgemm` per image and group (1×1, stride 1, unpadded: plain GEMM on the input).
+/// rest as one im2col + `cblas_sgemm` per image and group (1×1, stride 1, unpadded: plain GEMM on the input),
+/// a single image split between the cores (`ConvSingleImage`).
 /// Backward gives dX (Winograd, else col2im of Wᵀ·dY), dW (dY·colᵀ, only when requested) and dB (sum of dY).
 public struct Conv: Operator {
     /// [sH, sW].
@@ -84,42 +85,33 @@ public struct Conv: Operator {
             return [y]
         }
         if ConvMinibatch.applies(self, p) { return [ConvMinibatch.forward(x, weight, bias, p)] }
+        if runsAsSingleImage(p) {
+            var single = forwardSingleImage(x, weight, bias, p)
+            unifyIdenticalPatches(&single, x, p)
+            return [single]
+        }
+        // Each image in the same parts as a single image takes (`ConvSingleImage`): the same bytes at any batch size.
         let planeIn = win.inH * win.inW
         let planeOut = p.planeOut
-        let k = p.k
-        let pointwise = win.isPointwise
-        let workers = BatchParallel.workers(for: p.n)
-        let cols = ScratchBuffers(count: pointwise ? 0 : workers, size: k * planeOut)
+        let parts = forwardParts(p)
+        let cols = ScratchBuffers(count: BatchParallel.workers(for: p.n), size: partScratch(p))
+        let biasValues = bias?.scalars
         x.withUnsafeBufferPointer { xs in
             weight.withUnsafeBufferPointer { ws in
                 y.withUnsafeMutableBufferPointer { ys in
-                    let xBase = xs.baseAddress!
-                    let wBase = ws.baseAddress!
-                    let yBase = ys.baseAddress!
                     BatchParallel.run(p.n) { worker, images in
                         for n in images {
-                            for g in 0..<group {
-                                let xg = xBase + (n * p.c + g * p.cg) * planeIn
-                                let yg = yBase + (n * p.m + g * p.mg) * planeOut
-                                let wg = wBase + g * p.mg * k
-                                let b: UnsafePointer<Float>
-                                if pointwise {
-                                    b = xg
-                                } else {
-                                    im2col(xg, channels: p.cg, win, into: cols[worker])
-                                    b = UnsafePointer(cols[worker])
-                                }
-                                BLAS.sgemm(
-                                    m: p.mg, n: planeOut, k: k, a: wg, lda: k, b: b, ldb: planeOut,
-                                    c: yg, ldc: planeOut)
+                            for part in 0..<parts {
+                                forwardPart(
+                                    part, of: parts, xs.baseAddress! + n * p.c * planeIn, ws.baseAddress!, biasValues,
+                                    ys.baseAddress! + n * p.m * planeOut, cols[worker], p)
                             }
                         }
                     }
                 }
             }
         }
-        unifyIdenticalPatches(&y, x, p)
-        if let bias { addChannelBias(&y, bias) }
+        unifyIdenticalPatches(&y, x, p)  // bias already added: copying before or after adding gives the same bytes
         return [y]
     }
 
@@ -160,18 +152,22 @@ public struct Conv: Operator {
         if wantB { db = dy.sum(alongAxes: [0, 2, 3]) }
         guard wantX || wantW else { return [nil, nil, db] }
         var dx: Tensor?
-        // dX as a Winograd convolution of dY (below, only dW remains), else written by GEMMs: overwritten
-        // (1×1) or accumulated by col2im onto zeros.
+        // dX as a Winograd convolution of dY (below, only dW remains), else by `inputGradientPart` per image
+        // (below; all of one image at once on both cores when it is alone).
         let winogradX = wantX && Winograd3x3.appliesToInputGradient(win, group: group, inChannels: p.c, outChannels: p.m)
+        let singleImageX = wantX && !winogradX && runsAsSingleImage(p)
         if winogradX {
             dx = inputGradientByWinograd(dy, weight, p)
+        } else if singleImageX {
+            dx = inputGradientSingleImage(dy, weight, p)
         } else if wantX {
-            dx = pointwise ? Tensor(uninitializedShape: x.shape) : Tensor.zeros(x.shape)
+            dx = Tensor(uninitializedShape: x.shape)  // every element written by `inputGradientPart`
         }
-        let loopX = wantX && !winogradX
+        let loopX = wantX && !winogradX && !singleImageX
         guard loopX || wantW else { return [dx, dw, db] }
         let workers = BatchParallel.workers(for: p.n)
-        let cols = ScratchBuffers(count: pointwise ? 0 : workers, size: k * planeOut)
+        let cols = ScratchBuffers(count: workers, size: Swift.max(partScratch(p), pointwise ? 0 : k * planeOut))
+        let xParts = inputGradientParts(p)
         // Each extra worker accumulates its weight gradient separately; summed at the end.
         let partialWeightGradients = ScratchBuffers(count: wantW ? workers - 1 : 0, size: weight.count, zeroed: true)
         var dxStore = loopX ? dx! : Tensor.zeros([0])
@@ -192,7 +188,6 @@ public struct Conv: Operator {
                                     for g in 0..<group {
                                         let xg = xBase + (n * p.c + g * p.cg) * planeIn
                                         let gg = gBase + (n * p.m + g * p.mg) * planeOut
-                                        let wg = wBase + g * p.mg * k
                                         if wantW, let dwTarget {
                                             // dW_g += dY_g [mg, P] · colᵀ [P, k]
                                             let colPtr: UnsafePointer<Float>
@@ -207,19 +202,15 @@ public struct Conv: Operator {
                                                 b: colPtr, ldb: planeOut, beta: 1,
                                                 c: dwTarget + g * p.mg * k, ldc: k)
                                         }
-                                        if loopX, let dxBase {
-                                            let dxg = dxBase + (n * p.c + g * p.cg) * planeIn
-                                            if pointwise {
-                                                BLAS.sgemm(
-                                                    transA: true, m: k, n: planeOut, k: p.mg, a: wg, lda: k,
-                                                    b: gg, ldb: planeOut, c: dxg, ldc: planeOut)
-                                            } else {
-                                                // dcol [k, P] = W_gᵀ [k, mg] · dY_g [mg, P], then fold back.
-                                                BLAS.sgemm(
-                                                    transA: true, m: k, n: planeOut, k: p.mg, a: wg, lda: k,
-                                                    b: gg, ldb: planeOut, c: cols[worker], ldc: planeOut)
-                                                col2imAdd(cols[worker], channels: p.cg, win, into: dxg)
-                                            }
+                                    }
+                                    if loopX, let dxBase {
+                                        // By the single-image path's parts (the same bytes at any batch size).
+                                        let gn = gBase + n * p.m * planeOut
+                                        let sparse = sparseRows(gn, p)
+                                        for part in 0..<xParts {
+                                            inputGradientPart(
+                                                part, of: xParts, gn, wBase, sparse, dxBase + n * p.c * planeIn,
+                                                cols[worker], p)
                                         }
                                     }
                                 }

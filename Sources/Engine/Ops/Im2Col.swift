@@ -1,10 +1,16 @@
 /// Unfolds `channels` planes of one image into columns: row (c·kH + kh)·kW + kw, column oh·outW + ow holds
-/// x[c, oh·sH − padTop + kh·dH, ow·sW − padLeft + kw·dW] (0 outside). Shape [channels·kH·kW, outH·outW];
-/// rows `rowStride` floats apart (default outH·outW; wider to lay several images' columns side by side).
-func im2col(_ x: UnsafePointer<Float>, channels: Int, _ w: Window2D, into col: UnsafeMutablePointer<Float>,
-            rowStride: Int? = nil) {
+/// x[c, oh·sH − padTop + kh·dH, ow·sW − padLeft + kw·dW] (0 outside). Shape [channels·kH·kW, outH·outW].
+/// With `rows`, only output rows oh in `rows` (columns (oh − rows.lowerBound)·outW + ow of a
+/// [channels·kH·kW, rows.count·outW] block): one image's convolution split between cores by output rows.
+/// Rows of `col` are `rowStride` floats apart (default: the block's width; wider to lay several images'
+/// columns side by side).
+func im2col(
+    _ x: UnsafePointer<Float>, channels: Int, _ w: Window2D, rows: Range<Int>? = nil,
+    into col: UnsafeMutablePointer<Float>, rowStride: Int? = nil
+) {
     let planeIn = w.inH * w.inW
-    let ld = rowStride ?? w.outH * w.outW
+    let rows = rows ?? 0..<w.outH
+    let ld = rowStride ?? rows.count * w.outW
     for c in 0..<channels {
         let src = x + c * planeIn
         for kh in 0..<w.kH {
@@ -12,8 +18,8 @@ func im2col(_ x: UnsafePointer<Float>, channels: Int, _ w: Window2D, into col: U
                 let row = col + ((c * w.kH + kh) * w.kW + kw) * ld
                 let valid = w.validColumns(kw: kw)
                 let colShift = kw * w.dilW - w.padLeft
-                for oh in 0..<w.outH {
-                    let dst = row + oh * w.outW
+                for oh in rows {
+                    let dst = row + (oh - rows.lowerBound) * w.outW
                     let ih = oh * w.strideH - w.padTop + kh * w.dilH
                     if ih < 0 || ih >= w.inH || valid.isEmpty {
                         dst.update(repeating: 0, count: w.outW)
