@@ -18,10 +18,6 @@ import TestSupport
         .init(input: [2, 2, 6, 4], weight: [2, 2, 3, 3], pads: [0, 2, 1, 0], bias: false),  // same width, one-sided
     ]
 
-    static func op(_ c: GradientConvTests.Case) -> Conv {
-        Conv(strides: c.strides, pads: c.pads, dilations: c.dilations, group: c.group, autoPad: c.autoPad)
-    }
-
     static func inputs(_ c: GradientConvTests.Case) -> [Tensor?] {
         [TestSupport.randn(c.input, seed: 1), TestSupport.randn(c.weight, seed: 2, std: 0.5),
          c.bias ? TestSupport.randn([c.weight[0]], seed: 3) : nil]
@@ -29,7 +25,7 @@ import TestSupport
 
     @Test(arguments: cases)
     func backwardMatchesFiniteDifferences(_ c: GradientConvTests.Case) throws {
-        let op = Self.op(c)
+        let op = c.op
         let plan = try op.plan(c.input, c.weight, c.bias ? [c.weight[0]] : nil)
         #expect(TrainingKernels.allowing { ConvMinibatch.applies(op, plan) })
         let check = try TrainingKernels.allowing { try GradientCheck.run(op, inputs: Self.inputs(c), eps: 1e-2) }
@@ -40,7 +36,7 @@ import TestSupport
     /// chunk budget (a worker's images then go through the weight-gradient GEMM in several chunks) too.
     @Test(arguments: cases + [.init(input: [5, 16, 122, 122], weight: [8, 16, 3, 3])])
     func agreesWithThePerImagePath(_ c: GradientConvTests.Case) throws {
-        let op = Self.op(c)
+        let op = c.op
         let inputs = Self.inputs(c)
         func pass() throws -> [Tensor?] {
             let y = try op.forward(inputs)[0]

@@ -7,16 +7,7 @@ import TestSupport
 /// One image's convolution split between the cores (`ConvSingleImage`): the same bytes as that image in a batch
 /// (whose workers cut each image into the same parts) and however the parts are scheduled.
 @Suite struct ConvSingleImageTests {
-    struct Case: CustomStringConvertible, Sendable {
-        var input: [Int]
-        var weight: [Int]
-        var strides = [1, 1]
-        var pads = [0, 0, 0, 0]
-        var dilations = [1, 1]
-        var group = 1
-        var description: String { "x\(input) w\(weight) s\(strides) p\(pads) d\(dilations) g\(group)" }
-        var op: Conv { Conv(strides: strides, pads: pads, dilations: dilations, group: group) }
-    }
+    typealias Case = GradientConvTests.Case
 
     static let cases: [Case] = [
         Case(input: [1, 16, 13, 13], weight: [64, 16, 3, 3], pads: [1, 1, 1, 1]),  // SqueezeNet 3×3 expand, odd rows
@@ -32,18 +23,6 @@ import TestSupport
     static func single(_ op: Conv, _ x: Tensor, _ w: Tensor, _ b: Tensor?) throws -> Tensor {
         #expect(op.runsAsSingleImage(try op.plan(x.shape, w.shape, b?.shape)))
         return try op.forward([x, w, b])[0]
-    }
-
-    static func singleGradient(_ op: Conv, _ x: Tensor, _ w: Tensor, _ dy: Tensor) throws -> Tensor {
-        try inputGradient(op, x, w, dy)
-    }
-
-    static func inputGradient(_ op: Conv, _ x: Tensor, _ w: Tensor, _ dy: Tensor) throws -> Tensor {
-        let grads = try op.backward(
-            BackwardContext(
-                inputs: [x, w, nil], outputs: [Tensor.zeros([0])], outputGradients: [dy],
-                needsInputGradient: [true, false, false], outputShapes: [dy.shape]))
-        return try #require(grads[0])
     }
 
     static func bits(_ t: Tensor) -> [UInt32] { t.scalars.map(\.bitPattern) }
@@ -63,11 +42,11 @@ import TestSupport
         #expect(Self.bits(y) == Self.bits(try yBatch.slice(axis: 0, 1..<2)), "forward")
         let dy = TestSupport.randn(y.shape, seed: 5)
         let dyBatch = try Tensor.concatenate([TestSupport.randn(y.shape, seed: 6), dy], axis: 0)
-        let dx = try Self.singleGradient(op, x, w, dy)
-        let dxBatch = try Self.inputGradient(op, batch, w, dyBatch)
+        let dx = try ConvWinogradTests.inputGradient(op, x, w, dy)
+        let dxBatch = try ConvWinogradTests.inputGradient(op, batch, w, dyBatch)
         #expect(Self.bits(dx) == Self.bits(try dxBatch.slice(axis: 0, 1..<2)), "input gradient")
         let (ySerial, dxSerial) = try BatchParallel.withBLASThreads(1) {
-            (try Self.single(op, x, w, b), try Self.singleGradient(op, x, w, dy))
+            (try Self.single(op, x, w, b), try ConvWinogradTests.inputGradient(op, x, w, dy))
         }
         #expect(Self.bits(ySerial) == Self.bits(y), "forward, parts in turn")
         #expect(Self.bits(dxSerial) == Self.bits(dx), "input gradient, parts in turn")
@@ -83,8 +62,8 @@ import TestSupport
         for channels in [[], [7], [0], [999], [3, 500]] {
             var dy = Tensor.zeros([1, 1000, 13, 13])
             for m in channels { for i in 0..<169 { dy[0, m, i / 13, i % 13] = Float(i % 5) - 1.5 } }
-            let dx = try Self.singleGradient(op, x, w, dy)
-            let dxBatch = try Self.inputGradient(op, try Tensor.concatenate([x, x], axis: 0), w,
+            let dx = try ConvWinogradTests.inputGradient(op, x, w, dy)
+            let dxBatch = try ConvWinogradTests.inputGradient(op, try Tensor.concatenate([x, x], axis: 0), w,
                                                  try Tensor.concatenate([dy, other], axis: 0))
             #expect(dx == (try dxBatch.slice(axis: 0, 0..<1)), "nonzero channels \(channels)")
             if channels.isEmpty { #expect(dx.scalars.allSatisfy { $0 == 0 }) }
@@ -95,8 +74,8 @@ import TestSupport
         let x3 = TestSupport.randn([1, 8, 11, 10], seed: 14)
         var dy3 = Tensor.zeros([1, 32, 11, 10])
         for i in 0..<110 { dy3[0, 5, i / 10, i % 10] = Float(i) / 50 - 1 }
-        let dx3 = try Self.singleGradient(conv3, x3, w3, dy3)
-        let batch3 = try Self.inputGradient(conv3, try Tensor.concatenate([x3, x3], axis: 0), w3,
+        let dx3 = try ConvWinogradTests.inputGradient(conv3, x3, w3, dy3)
+        let batch3 = try ConvWinogradTests.inputGradient(conv3, try Tensor.concatenate([x3, x3], axis: 0), w3,
                                             try Tensor.concatenate([dy3, dy3], axis: 0))
         #expect(dx3 == (try batch3.slice(axis: 0, 0..<1)))
     }
@@ -108,13 +87,13 @@ import TestSupport
         let w = TestSupport.randn([128, 32, 3, 3], seed: 16, std: 0.2)
         let reference = Self.bits(try Self.single(op, x, w, nil))
         let dy = TestSupport.randn([1, 128, 27, 27], seed: 17)
-        let dxReference = Self.bits(try Self.singleGradient(op, x, w, dy))
+        let dxReference = Self.bits(try ConvWinogradTests.inputGradient(op, x, w, dy))
         let lock = NSLock()
         var same: [Bool] = []
         DispatchQueue.concurrentPerform(iterations: 3) { _ in
             for _ in 0..<3 {
                 let y = (try? Self.single(op, x, w, nil)).map(Self.bits)
-                let dx = (try? Self.singleGradient(op, x, w, dy)).map(Self.bits)
+                let dx = (try? ConvWinogradTests.inputGradient(op, x, w, dy)).map(Self.bits)
                 lock.withLock { same.append(y == reference && dx == dxReference) }
             }
         }

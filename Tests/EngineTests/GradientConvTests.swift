@@ -16,6 +16,7 @@ import Testing
         var description: String {
             "x\(input) w\(weight) s\(strides) p\(pads) d\(dilations) g\(group) bias:\(bias) \(autoPad.rawValue)"
         }
+        var op: Conv { Conv(strides: strides, pads: pads, dilations: dilations, group: group, autoPad: autoPad) }
     }
 
     static let cases: [Case] = [
@@ -35,7 +36,7 @@ import Testing
 
     @Test(arguments: cases)
     func convBackwardMatchesFiniteDifferences(_ c: Case) throws {
-        let op = Conv(strides: c.strides, pads: c.pads, dilations: c.dilations, group: c.group, autoPad: c.autoPad)
+        let op = c.op
         let x = TestSupport.randn(c.input, seed: 1)
         let w = TestSupport.randn(c.weight, seed: 2, std: 0.5)
         let b: Tensor? = c.bias ? TestSupport.randn([c.weight[0]], seed: 3) : nil

@@ -184,6 +184,18 @@ enum SameWidthColumns {
         return (rows, columns, (kh - w.padTop) * w.inW + colShift)
     }
 
+    /// Zeroes the entries of `rows` of a tap's [outH, outW] block that lie outside `columns` (read across a row
+    /// boundary by the shifted copy).
+    @inline(__always)
+    private static func zeroOutside(_ columns: Range<Int>, rows: Range<Int>, of block: UnsafeMutablePointer<Float>,
+                                    _ w: Window2D) {
+        for oh in rows {
+            let row = block + oh * w.outW
+            for ow in 0..<columns.lowerBound { row[ow] = 0 }
+            for ow in columns.upperBound..<w.outW { row[ow] = 0 }
+        }
+    }
+
     /// `im2col(x, channels:, w, into: col, rowStride: ld)` for windows where `apply(w)`.
     static func unfold(_ x: UnsafePointer<Float>, channels: Int, _ w: Window2D, into col: UnsafeMutablePointer<Float>,
                        rowStride ld: Int) {
@@ -204,11 +216,7 @@ enum SameWidthColumns {
                     // Entries whose input index leaves the plane are wrapped ones (zeroed below anyway).
                     let lo = Swift.max(first, -shift), hi = Swift.min(end, planeIn - shift)
                     if hi > lo { (dst + lo).update(from: src + lo + shift, count: hi - lo) }
-                    for oh in rows {
-                        let row = dst + oh * w.outW
-                        for ow in 0..<columns.lowerBound { row[ow] = 0 }
-                        for ow in columns.upperBound..<w.outW { row[ow] = 0 }
-                    }
+                    zeroOutside(columns, rows: rows, of: dst, w)
                     (dst + end).update(repeating: 0, count: planeOut - end)
                 }
             }
@@ -228,11 +236,7 @@ enum SameWidthColumns {
                     let src = col + ((c * w.kH + kh) * w.kW + kw) * planeOut
                     let (rows, columns, shift) = tap(w, kh: kh, kw: kw)
                     if rows.isEmpty || columns.isEmpty { continue }
-                    for oh in rows {
-                        let row = src + oh * w.outW
-                        for ow in 0..<columns.lowerBound { row[ow] = 0 }
-                        for ow in columns.upperBound..<w.outW { row[ow] = 0 }
-                    }
+                    zeroOutside(columns, rows: rows, of: src, w)
                     let lo = Swift.max(rows.lowerBound * w.outW, -shift)
                     let hi = Swift.min(rows.upperBound * w.outW, planeIn - shift)
                     let target = dst + shift
