@@ -196,30 +196,37 @@ enum SameWidthColumns {
         }
     }
 
+    /// Calls `body(c, row, tap)` for every channel c and tap (kh, kw) of the window: `row` is the tap's row of
+    /// the unfolded matrix, (c·kH + kh)·kW + kw, and `tap` its rows, columns and shift (`tap(_:kh:kw:)`).
+    @inline(__always)
+    private static func forEachTap(channels: Int, _ w: Window2D,
+                                   _ body: (_ c: Int, _ row: Int, _ tap: (rows: Range<Int>, columns: Range<Int>, shift: Int)) -> Void) {
+        for c in 0..<channels {
+            for kh in 0..<w.kH {
+                for kw in 0..<w.kW { body(c, (c * w.kH + kh) * w.kW + kw, tap(w, kh: kh, kw: kw)) }
+            }
+        }
+    }
+
     /// `im2col(x, channels:, w, into: col, rowStride: ld)` for windows where `apply(w)`.
     static func unfold(_ x: UnsafePointer<Float>, channels: Int, _ w: Window2D, into col: UnsafeMutablePointer<Float>,
                        rowStride ld: Int) {
         let planeIn = w.inH * w.inW
         let planeOut = w.outH * w.outW
-        for c in 0..<channels {
-            let src = x + c * planeIn
-            for kh in 0..<w.kH {
-                for kw in 0..<w.kW {
-                    let dst = col + ((c * w.kH + kh) * w.kW + kw) * ld
-                    let (rows, columns, shift) = tap(w, kh: kh, kw: kw)
-                    if rows.isEmpty || columns.isEmpty {
-                        dst.update(repeating: 0, count: planeOut)
-                        continue
-                    }
-                    let first = rows.lowerBound * w.outW, end = rows.upperBound * w.outW
-                    dst.update(repeating: 0, count: first)
-                    // Entries whose input index leaves the plane are wrapped ones (zeroed below anyway).
-                    let lo = Swift.max(first, -shift), hi = Swift.min(end, planeIn - shift)
-                    if hi > lo { (dst + lo).update(from: src + lo + shift, count: hi - lo) }
-                    zeroOutside(columns, rows: rows, of: dst, w)
-                    (dst + end).update(repeating: 0, count: planeOut - end)
-                }
+        forEachTap(channels: channels, w) { c, row, tap in
+            let (src, dst) = (x + c * planeIn, col + row * ld)
+            let (rows, columns, shift) = tap
+            if rows.isEmpty || columns.isEmpty {
+                dst.update(repeating: 0, count: planeOut)
+                return
             }
+            let first = rows.lowerBound * w.outW, end = rows.upperBound * w.outW
+            dst.update(repeating: 0, count: first)
+            // Entries whose input index leaves the plane are wrapped ones (zeroed below anyway).
+            let lo = Swift.max(first, -shift), hi = Swift.min(end, planeIn - shift)
+            if hi > lo { (dst + lo).update(from: src + lo + shift, count: hi - lo) }
+            zeroOutside(columns, rows: rows, of: dst, w)
+            (dst + end).update(repeating: 0, count: planeOut - end)
         }
     }
 
@@ -229,20 +236,15 @@ enum SameWidthColumns {
                         into x: UnsafeMutablePointer<Float>) {
         let planeIn = w.inH * w.inW
         let planeOut = w.outH * w.outW
-        for c in 0..<channels {
-            let dst = x + c * planeIn
-            for kh in 0..<w.kH {
-                for kw in 0..<w.kW {
-                    let src = col + ((c * w.kH + kh) * w.kW + kw) * planeOut
-                    let (rows, columns, shift) = tap(w, kh: kh, kw: kw)
-                    if rows.isEmpty || columns.isEmpty { continue }
-                    zeroOutside(columns, rows: rows, of: src, w)
-                    let lo = Swift.max(rows.lowerBound * w.outW, -shift)
-                    let hi = Swift.min(rows.upperBound * w.outW, planeIn - shift)
-                    let target = dst + shift
-                    if hi > lo { for i in lo..<hi { target[i] += src[i] } }
-                }
-            }
+        forEachTap(channels: channels, w) { c, row, tap in
+            let (dst, src) = (x + c * planeIn, col + row * planeOut)
+            let (rows, columns, shift) = tap
+            if rows.isEmpty || columns.isEmpty { return }
+            zeroOutside(columns, rows: rows, of: src, w)
+            let lo = Swift.max(rows.lowerBound * w.outW, -shift)
+            let hi = Swift.min(rows.upperBound * w.outW, planeIn - shift)
+            let target = dst + shift
+            if hi > lo { for i in lo..<hi { target[i] += src[i] } }
         }
     }
 }
