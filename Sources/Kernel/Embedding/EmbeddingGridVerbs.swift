@@ -201,6 +201,7 @@ enum EmbeddingGridVerbs {
         guard let layer = try args.optionalString("layer") else {
             throw args.error("layer", "with a Model, say which layer's activations are the features: layer=\"…\"")
         }
+        try ModelInput.check(data, fits: net, parameter: "data", args: args)
         let progress = context.progress("features at \(layer)", total: data.count)
         var rows: [Float] = []
         var start = 0

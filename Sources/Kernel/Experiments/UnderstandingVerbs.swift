@@ -102,6 +102,7 @@ public enum UnderstandingVerbs {
         let net = try args.object("net", as: ModelValue.self).model
         let data = try args.object("data", as: DatasetValue.self).dataset
         let layer = try args.string("layer"), channel = try args.int("channel")
+        try ModelInput.check(data, fits: net, parameter: "data", args: args)
         let progress = context.progress("searching \(data.count) images", total: data.count)
         let found = try net.maximallyActivatingPatches(data, layer: layer, channel: channel, k: try args.int("k"),
                                                        interruption: context.interruption) { done, _ in progress.step(done) }

@@ -20,9 +20,7 @@ struct ModelInput {
             return ModelInput(tensor: model.preprocessing.normalize(batch), pictures: [picture])
         }
         if let images = value.object(as: DatasetValue.self)?.dataset {
-            guard images.channels == model.preprocessing.channels else {
-                throw args.error(parameter, "the dataset has \(images.channels)-channel images; model \(model.name) takes \(model.preprocessing.channels)", kind: .shape)
-            }
+            try check(images, fits: model, parameter: parameter, args: args)
             let pictures = (0..<images.count).map { images.image($0) }
             return ModelInput(tensor: model.preprocessing.normalize(images.tensor), pictures: pictures)
         }
@@ -40,6 +38,15 @@ struct ModelInput {
             return ModelInput(tensor: batch, pictures: [])
         }
         throw args.error(parameter, "\(parameter) must be an Image, a Tensor or a Dataset, not \(value.typeName)", kind: .type)
+    }
+
+    /// Verbs that feed a dataset to a model batch by batch call this first: the graph trusts its input's channel
+    /// count, so a dataset with other channels than the model's (Fashion-MNIST into an RGB ImageNet model) must be
+    /// refused here, as an error naming `parameter`, before any batch runs.
+    static func check(_ data: Dataset, fits model: Model, parameter: String, args: Arguments) throws {
+        guard data.channels == model.preprocessing.channels else {
+            throw args.error(parameter, "the dataset has \(data.channels)-channel images; model \(model.name) takes \(model.preprocessing.channels)", kind: .shape)
+        }
     }
 
     /// An image made to fit the model: channels converted, resized (shorter side) and centre-cropped to the

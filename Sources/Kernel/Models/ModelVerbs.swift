@@ -119,6 +119,7 @@ public enum ModelVerbs {
         var net: Model
         if let given = args["net_or_arch"].object(as: ModelValue.self) {
             net = given.model
+            try ModelInput.check(data, fits: net, parameter: "data", args: args)
         } else {
             let arch = try args.string("net_or_arch")
             guard Model.architectureNames.contains(arch) else {
@@ -201,6 +202,7 @@ public enum ModelVerbs {
         let data = try args.object("data", as: DatasetValue.self).dataset
         let layer = try args.string("layer")
         let batch = try args.int("batch")
+        try ModelInput.check(data, fits: net, parameter: "data", args: args)
         let progress = context.progress("features at \(layer)", total: data.count)
         var rows: [Float] = []
         var width = 0
