@@ -30,6 +30,18 @@ extension VerbRegistry {
         return out
     }
 
+    /// The README's verb table (between `<!-- verbs:begin -->` and `<!-- verbs:end -->`): one line per verb, its
+    /// summary, linked to its entry in docs/verbs.md. Generated like docs/verbs.md so the README can't list a verb
+    /// that is gone or miss a new one (RegistryTests compares the README with this output).
+    public func readmeTable() -> String {
+        var out = "| verb | what it does |\n| --- | --- |\n"
+        for name in order {
+            guard let verb = verbs[name] else { continue }
+            out += "| [`\(verb.name)`](docs/verbs.md#\(verb.name)) | \(cell(verb.summary)) |\n"
+        }
+        return out
+    }
+
     private func cell(_ s: String) -> String {
         s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
     }

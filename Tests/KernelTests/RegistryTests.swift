@@ -91,6 +91,31 @@ import Testing
         #expect(onDisk == generated, "docs/verbs.md is stale: run the KernelTests with FOVEA_UPDATE_DOCS=1")
         for name in VerbRegistry.standard().names { #expect(onDisk.contains("### `\(name)`")) }
     }
+
+    /// The README's verb table is generated from the registry too (between its `verbs:begin`/`verbs:end` markers);
+    /// FOVEA_UPDATE_DOCS=1 rewrites that part of the README and leaves the rest alone.
+    @Test func readmeVerbTableMatchesTheRegistry() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md")
+        let begin = "<!-- verbs:begin (generated from the verb registry; FOVEA_UPDATE_DOCS=1 swift test --filter RegistryTests) -->\n"
+        let end = "<!-- verbs:end -->"
+        let table = VerbRegistry.standard().readmeTable()
+        func tableOnDisk() throws -> (String, Range<String.Index>) {
+            let readme = try String(contentsOf: url, encoding: .utf8)
+            let start = try #require(readme.range(of: begin), "README.md lacks the line \(begin)")
+            let stop = try #require(readme.range(of: end, range: start.upperBound..<readme.endIndex), "README.md lacks \(end)")
+            return (readme, start.upperBound..<stop.lowerBound)
+        }
+        if ProcessInfo.processInfo.environment["FOVEA_UPDATE_DOCS"] == "1" {
+            var (readme, range) = try tableOnDisk()
+            readme.replaceSubrange(range, with: table)
+            try readme.write(to: url, atomically: true, encoding: .utf8)
+        }
+        let (readme, range) = try tableOnDisk()
+        let onDisk = String(readme[range])
+        #expect(onDisk == table, "README.md's verb table is stale: run the KernelTests with FOVEA_UPDATE_DOCS=1")
+        for name in VerbRegistry.standard().names { #expect(onDisk.contains("| [`\(name)`](docs/verbs.md#\(name)) |")) }
+    }
 }
 
 @Suite struct SuggestionTests {
