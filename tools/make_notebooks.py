@@ -233,6 +233,9 @@ The reference recipe: steps of `lr · g / mean|g|`, a random roll (jitter) befor
 Offline we use `model("random-multiscale")`: random multi-scale filters, no pretrained weights. With an
 imported ImageNet model (e.g. torchvision's squeezenet1_1 exported to ONNX) the same cells work with layer names
 such as `features.7`. Sizes here are small so the notebook runs in well under two minutes on a CPU.
+
+Look for: patterns that grow out of the photo's own edges and textures rather than replacing them, detail added at
+every octave, and coarser motifs from the wider filter bank.
 """),
     ("code", """
 seed(0)
@@ -288,6 +291,10 @@ All of these optimise the pixels of an image so that its features match targets:
 Offline we use `model("random-multiscale")` (random multi-scale filters, which Ustyuzhaninov et al. showed to be
 enough for textures). For models other than SqueezeNet the weights are *relative*: each term is divided by the
 size of its target, so 1 means "as important as the other terms". Sizes are small to keep the notebook fast.
+
+Look for: a texture with the brick photo's statistics but none of its layout; reconstructions that keep less of
+the layout the wider the filters; the cat's outline painted with the rocket photo's colours and strokes; L-BFGS
+reaching a lower loss than Adam in fewer iterations; and a stylizer that repaints new photos in one pass.
 """),
     ("code", """
 seed(0)
