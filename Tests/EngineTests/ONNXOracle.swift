@@ -16,7 +16,8 @@ enum ONNXOracle {
         var targets: [Int]
         var logits: Tensor
         var gradient: Tensor
-        /// PyTorch's gradient in float64, when `conditioning.py` has saved it (torchvision fixtures).
+        /// The reference gradient in float64 (torchvision fixtures: PyTorch running the exported graph in
+        /// float64, written by `make_fixtures.py` or `conditioning.py`).
         var gradient64: Tensor?
     }
 
