@@ -245,7 +245,7 @@ def score_gradient(model: nn.Module, x: torch.Tensor, target: torch.Tensor) -> t
     return logits.detach(), grad
 
 
-def conditioning(graph32, graph64, x: torch.Tensor, target: torch.Tensor, g: torch.Generator) -> float:
+def conditioning(graph32, graph64, x: torch.Tensor, target: torch.Tensor, noise_seed: int) -> float:
     """How unstable the input gradient of this one-image input is (0 = perfectly stable).
 
     The gradient of a ReLU/max-pool network jumps wherever a pre-activation crosses zero or two window
@@ -263,43 +263,49 @@ def conditioning(graph32, graph64, x: torch.Tensor, target: torch.Tensor, g: tor
     scale = g64.abs().max().item()
     if scale == 0:
         return float("inf")  # a dead class: the score does not depend on the input at all
-    noise = torch.randn(x.shape, generator=g, dtype=torch.float64)
     rounding = (g32.double() - g64).abs().max().item() / scale
     if rounding >= 1e-5:
         return rounding  # already rejected: spare the third pass (the result is then a lower bound)
-    _, g_nudged = score_gradient(graph64, x.double() + 3e-6 * x.std().item() * noise, target)
-    return max(rounding, (g_nudged - g64).abs().max().item() / scale)
+    _, g_nudged = score_gradient(graph64, nudge(x, noise_seed), target)
+    moved = (g_nudged - g64).abs().max().item() / scale
+    print(f"    float32 vs float64 {rounding:.1e}, float64 nudged {moved:.1e}", flush=True)
+    return max(rounding, moved)
 
 
-def kink_flips(graph32, graph64, x: torch.Tensor) -> int:
-    """How many ReLU/Clip on-off decisions and max-pool window choices the graph makes differently in
-    float32 and float64 on this input: a forward pass in each dtype (a third of a gradient's cost). Every
-    such flip is a place where the float32 input gradient may legitimately jump, so inputs with none are
-    the ones worth the full `conditioning` check."""
-    with torch.no_grad():
-        v32, v64 = graph32.run(x), graph64.run(x.double())
+def kink_flips(a: dict, b: dict, graph) -> int:
+    """How many ReLU/Clip on-off decisions and max-pool window choices differ between two forward passes
+    of `graph` (all values by name, e.g. `graph.run(x)` in float32 and in float64). Every such flip is a
+    place where the input gradient may jump, so inputs with none are the ones worth the full
+    `conditioning` check (forward passes cost a third of a gradient's)."""
     flips = 0
-    for node in graph32.model.graph.node:
-        op, out, inp = node.op_type, node.output[0], node.input[0] if node.input else None
+    for node in graph.model.graph.node:
+        op, inp = node.op_type, node.input[0] if node.input else None
         if op in ("Relu", "Clip"):
-            a, b = v32[inp], v64[inp]
-            lo = v32[node.input[1]] if op == "Clip" and len(node.input) > 1 and node.input[1] else 0.0
-            flips += int(((a > lo) != (b > lo)).sum())
+            x, y = a[inp], b[inp]
+            lo = a[node.input[1]] if op == "Clip" and len(node.input) > 1 and node.input[1] else 0.0
+            flips += int(((x > lo) != (y > lo)).sum())
             if op == "Clip" and len(node.input) > 2 and node.input[2]:
-                hi = v32[node.input[2]]
-                flips += int(((a < hi) != (b < hi)).sum())
-        elif op == "MaxPool" and v32[inp].dim() == 4:
-            a = {att.name: onnx.helper.get_attribute_value(att) for att in node.attribute}
-            p = list(a.get("pads", [0, 0, 0, 0]))
+                hi = a[node.input[2]]
+                flips += int(((x < hi) != (y < hi)).sum())
+        elif op == "MaxPool" and a[inp].dim() == 4:
+            at = {att.name: onnx.helper.get_attribute_value(att) for att in node.attribute}
+            p = list(at.get("pads", [0, 0, 0, 0]))
             if p[:2] != p[2:]:
                 continue
-            args = dict(kernel_size=a["kernel_shape"], stride=a.get("strides", 1), padding=p[:2],
-                        dilation=a.get("dilations", 1), ceil_mode=bool(a.get("ceil_mode", 0)), return_indices=True)
+            args = dict(kernel_size=at["kernel_shape"], stride=at.get("strides", 1), padding=p[:2],
+                        dilation=at.get("dilations", 1), ceil_mode=bool(at.get("ceil_mode", 0)), return_indices=True)
             with torch.no_grad():
-                _, i32 = F.max_pool2d(v32[inp], **args)
-                _, i64 = F.max_pool2d(v64[inp], **args)
-            flips += int((i32 != i64).sum())
+                va, ia = F.max_pool2d(a[inp], **args)
+                _, ib = F.max_pool2d(b[inp], **args)
+            # A window whose maximum is exactly 0 (all of a ReLU's units off) passes no gradient either way.
+            flips += int(((ia != ib) & (va != 0)).sum())
     return flips
+
+
+def nudge(x: torch.Tensor, noise_seed: int) -> torch.Tensor:
+    """The input moved by a few times float32 rounding (float64), as `conditioning` moves it."""
+    noise = torch.randn(x.shape, generator=torch.Generator().manual_seed(noise_seed), dtype=torch.float64)
+    return x.double() + 3e-6 * x.std().item() * noise
 
 
 def draw_inputs(graph32, graph64, input_shape, seed: int, count: int, tries: int = 12, screen: int = 48
@@ -311,8 +317,9 @@ def draw_inputs(graph32, graph64, input_shape, seed: int, count: int, tries: int
     Random inputs rarely have a well-defined float32 gradient (PyTorch's own float32 gradient of these
     graphs is typically 1e-3..1e-1 off float64: a few of millions of units sit within rounding of a kink).
     So up to `screen` seeded candidates per image are first screened by `kink_flips` (forward passes
-    only); those with no flip get the full `conditioning` check (three gradient passes), at most `tries`
-    of them, and the first stable to 1e-5 is taken. Otherwise the most stable checked candidate (or,
+    only: float32 vs float64, then float64 vs float64 at the nudged input); those with no flip (the
+    count is of the first comparison that has any) get the full `conditioning` check (three gradient
+    passes), at most `tries` of them, and the first stable to 1e-5 is taken. Otherwise the most stable checked candidate (or,
     if none was flip-free, the one with the fewest flips) is taken, with a warning. With `tries` 0, the
     first candidate, unmeasured. Also returns each chosen input's instability (None when unmeasured)."""
     g = torch.Generator().manual_seed(seed + 1000)
@@ -328,21 +335,24 @@ def draw_inputs(graph32, graph64, input_shape, seed: int, count: int, tries: int
             if tries == 0:
                 best = (0, None, x, t)
                 break
-            flips = kink_flips(graph32, graph64, x)
+            with torch.no_grad():
+                v64 = graph64.run(x.double())
+                flips = kink_flips(graph32.run(x), v64, graph32)
+                if flips == 0:
+                    flips = kink_flips(v64, graph64.run(nudge(x, noise_seed)), graph64)
             c = None
             if flips == 0:
-                c = conditioning(graph32, graph64, x, t, torch.Generator().manual_seed(noise_seed))
+                c = conditioning(graph32, graph64, x, t, noise_seed)
                 checked += 1
             print(f"  candidate {attempt}: {flips} kink flips"
                   + (f", gradient instability {c:.1e}" if c is not None else ""), flush=True)
             key = (flips, c if c is not None else float("inf"))
-            if best is None or key < best[:2]:
+            if best is None or key < (best[0], best[1] if best[1] is not None else float("inf")):
                 best = (flips, c, x, t, noise_seed)
             if (c is not None and c < 1e-5) or checked >= tries:
                 break
         if tries and best[1] is None:
-            best = (best[0], conditioning(graph32, graph64, best[2], best[3],
-                                          torch.Generator().manual_seed(best[4])), *best[2:])
+            best = (best[0], conditioning(graph32, graph64, best[2], best[3], best[4]), *best[2:])
         if best[1] is not None and best[1] >= 1e-5:
             print(f"  warning: best input has gradient instability {best[1]:.1e} ({best[0]} kink flips)")
         measured.append(best[1])
