@@ -16,7 +16,8 @@ enum ONNXOracle {
         var targets: [Int]
         var logits: Tensor
         var gradient: Tensor
-        /// PyTorch's gradient in float64, when `conditioning.py` has saved it (torchvision fixtures).
+        /// The reference gradient in float64 (torchvision fixtures: PyTorch running the exported graph in
+        /// float64, written by `make_fixtures.py` or `conditioning.py`).
         var gradient64: Tensor?
     }
 
@@ -31,9 +32,13 @@ enum ONNXOracle {
         /// max-pool decision sits within rounding of its kink, so for each image matching either reference
         /// counts (the worst image decides).
         var acceptedGradient: Float
+        /// The accepted error of each image (with a float64 reference), so a batch failure names its image.
+        var acceptedPerImage: [Float] = []
         var description: String {
             "logits \(String(format: "%.2e", logits)), input gradient \(String(format: "%.2e", gradient)) vs float32"
                 + (gradient64.map { String(format: ", %.2e vs float64, accepted %.2e", $0, acceptedGradient) } ?? "")
+                + (acceptedPerImage.count > 1
+                    ? " (per image " + acceptedPerImage.map { String(format: "%.2e", $0) }.joined(separator: ", ") + ")" : "")
         }
     }
 
@@ -75,19 +80,22 @@ enum ONNXOracle {
         let gradients = try pass.backward(gradient: seed)
         let gradient = try #require(gradients[model.inputName])
         var accepted = relativeError(gradient, c.gradient)
+        var perImage: [Float] = []
         if let g64 = c.gradient64, gradient.rank > 0, gradient.shape == g64.shape {
             let n = gradient.shape[0], per = gradient.count / max(n, 1)
             let scale32 = c.gradient.scalars.map(abs).max() ?? 1, scale64 = g64.scalars.map(abs).max() ?? 1
             let mine = gradient.scalars, ref32 = c.gradient.scalars, ref64 = g64.scalars
-            accepted = (0..<n).map { k -> Float in
+            perImage = (0..<n).map { k -> Float in
                 let range = (k * per)..<((k + 1) * per)
                 let e32 = range.map { abs(mine[$0] - ref32[$0]) }.max() ?? 0
                 let e64 = range.map { abs(mine[$0] - ref64[$0]) }.max() ?? 0
                 return min(e32 / max(scale32, 1e-30), e64 / max(scale64, 1e-30))
-            }.max() ?? accepted
+            }
+            accepted = perImage.max() ?? accepted
         }
         return Errors(logits: relativeError(logits, c.logits), gradient: relativeError(gradient, c.gradient),
-                      gradient64: c.gradient64.map { relativeError(gradient, $0) }, acceptedGradient: accepted)
+                      gradient64: c.gradient64.map { relativeError(gradient, $0) }, acceptedGradient: accepted,
+                      acceptedPerImage: perImage)
     }
 
     /// A minimal `.npy` reader for the oracle files: little-endian float32/float64/int64, C order.
