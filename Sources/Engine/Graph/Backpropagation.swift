@@ -56,7 +56,7 @@ struct Backpropagation {
                     outputs: node.outputs.map { pass.values[$0] ?? Tensor.zeros([0]) },
                     handoff: handoff, needsInputGradient: needs, reluRule: rule,
                     inputShapes: node.inputs.map { $0.isEmpty ? nil : pass.shapes[$0] },
-                    outputShapes: node.outputs.map { pass.shapes[$0] ?? [0] })
+                    outputShapes: node.outputs.map { pass.shapes[$0] ?? [0] }, state: pass.states[i])
                 var inputGradients: [Tensor?]
                 do {
                     inputGradients = try node.op.backward(context)

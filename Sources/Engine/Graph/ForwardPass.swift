@@ -9,12 +9,16 @@ public struct ForwardPass: Sendable {
     public let values: [String: Tensor]
     /// Shapes of every value computed, kept or not.
     public let shapes: [String: [Int]]
+    /// By node index: what an op's `forwardRecordingState` kept for its backward pass.
+    let states: [Int: any Sendable]
 
-    init(graph: Graph, executed: [Int], values: [String: Tensor], shapes: [String: [Int]]) {
+    init(graph: Graph, executed: [Int], values: [String: Tensor], shapes: [String: [Int]],
+         states: [Int: any Sendable] = [:]) {
         self.graph = graph
         self.executed = executed
         self.values = values
         self.shapes = shapes
+        self.states = states
     }
 
     /// The value (or node's first output) called `name`.

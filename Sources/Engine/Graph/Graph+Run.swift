@@ -64,10 +64,12 @@ extension Graph {
             }
             retained = keep
         }
+        var states: [Int: any Sendable] = [:]
         for i in order {
             try interruption?.check()
             let node = nodes[i]
-            let outputsOfNode = try execute(node, values: values)
+            let (outputsOfNode, state) = try execute(node, values: values, recordingState: true)
+            if let state { states[i] = state }
             for (name, tensor) in zip(node.outputs, outputsOfNode) where !name.isEmpty {
                 shapes[name] = tensor.shape
                 if retained == nil || retained!.contains(name) || remainingUses[name, default: 0] > 0 {
@@ -83,7 +85,7 @@ extension Graph {
                 }
             }
         }
-        return ForwardPass(graph: self, executed: order, values: values, shapes: shapes)
+        return ForwardPass(graph: self, executed: order, values: values, shapes: shapes, states: states)
     }
 
     /// Graph inputs (checked against their declared shapes; `nil` extents accept anything) and initializers.
@@ -111,6 +113,12 @@ extension Graph {
 
     /// Runs one node, wrapping op failures in a `GraphError` that names the node.
     func execute(_ node: Node, values: [String: Tensor]) throws -> [Tensor] {
+        try execute(node, values: values, recordingState: false).outputs
+    }
+
+    /// `execute`, through the op's `forwardRecordingState` when `recordingState` (a pass kept for backward).
+    func execute(_ node: Node, values: [String: Tensor], recordingState: Bool) throws
+        -> (outputs: [Tensor], state: (any Sendable)?) {
         var args: [Tensor?] = []
         args.reserveCapacity(node.inputs.count)
         for name in node.inputs {
@@ -124,13 +132,13 @@ extension Graph {
             args.append(v)
         }
         do {
-            let results = try node.op.forward(args)
+            let (results, state) = recordingState ? try node.op.forwardRecordingState(args) : (try node.op.forward(args), nil)
             guard results.count >= node.outputs.filter({ !$0.isEmpty }).count else {
                 throw GraphError(
                     node: node.name, opType: node.op.opType,
                     "produced \(results.count) outputs, node declares \(node.outputs.count)")
             }
-            return results
+            return (results, state)
         } catch let error as GraphError {
             throw error
         } catch {

@@ -160,8 +160,6 @@ public struct Conv: Operator {
             dx = inputGradientByWinograd(dy, weight, p)
         } else if singleImageX {
             dx = inputGradientSingleImage(dy, weight, p)
-        } else if wantX {
-            dx = Tensor(uninitializedShape: x.shape)  // every element written by `inputGradientPart`
         }
         let loopX = wantX && !winogradX && !singleImageX
         guard loopX || wantW else { return [dx, dw, db] }
@@ -170,8 +168,10 @@ public struct Conv: Operator {
         let xParts = inputGradientParts(p)
         // Each extra worker accumulates its weight gradient separately; summed at the end.
         let partialWeightGradients = ScratchBuffers(count: wantW ? workers - 1 : 0, size: weight.count, zeroed: true)
-        var dxStore = loopX ? dx! : Tensor.zeros([0])
-        var dwStore = dw ?? Tensor.zeros([0])
+        // The only references to their storage (a second one would make the mutable access below copy it):
+        // every element of dxStore is written by `inputGradientPart`.
+        var dxStore = loopX ? Tensor(uninitializedShape: x.shape) : Tensor.zeros([0])
+        var dwStore = dw.take() ?? Tensor.zeros([0])
         x.withUnsafeBufferPointer { xs in
             weight.withUnsafeBufferPointer { ws in
                 dy.withUnsafeBufferPointer { gs in

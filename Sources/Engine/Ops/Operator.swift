@@ -28,6 +28,9 @@ public struct BackwardContext {
     public var inputShapes: [[Int]?]
     /// Shapes of the forward outputs.
     public var outputShapes: [[Int]]
+    /// What the op's `forwardRecordingState` kept for this backward pass (nil when the forward pass did not
+    /// record it, e.g. a context built by hand): the op then recomputes it.
+    public internal(set) var state: (any Sendable)?
 
     /// Inputs or outputs the op declared it does not read (`backwardReadsInput`, `backwardReadsOutputs`) may
     /// be `nil` / empty placeholders; their shapes are always given (derived from the tensors when omitted).
@@ -63,7 +66,7 @@ public struct BackwardContext {
     /// The context the graph builds: gradients in `handoff` are the only references left.
     init(
         inputs: [Tensor?], outputs: [Tensor], handoff: GradientHandoff, needsInputGradient: [Bool],
-        reluRule: ReluBackwardRule, inputShapes: [[Int]?], outputShapes: [[Int]]
+        reluRule: ReluBackwardRule, inputShapes: [[Int]?], outputShapes: [[Int]], state: (any Sendable)?
     ) {
         self.inputs = inputs
         self.outputs = outputs
@@ -73,6 +76,7 @@ public struct BackwardContext {
         self.reluRule = reluRule
         self.inputShapes = inputShapes
         self.outputShapes = outputShapes
+        self.state = state
     }
 
     /// Gradient of output `i`, materialised as zeros when nothing flowed back.
@@ -114,6 +118,11 @@ public protocol Operator: Sendable {
     /// Computes the outputs. Throws `ShapeError` on inputs the op cannot take.
     func forward(_ inputs: [Tensor?]) throws -> [Tensor]
 
+    /// `forward` in a pass recorded for backward (`Graph.forward`), plus anything the backward pass can reuse
+    /// rather than recompute (MaxPool: which element each window picked), handed back as
+    /// `BackwardContext.state`. Default: `forward`, nothing kept.
+    func forwardRecordingState(_ inputs: [Tensor?]) throws -> (outputs: [Tensor], state: (any Sendable)?)
+
     /// Gradients for each input (same order, `nil` where not needed or not differentiable).
     func backward(_ context: BackwardContext) throws -> [Tensor?]
 
@@ -126,6 +135,9 @@ public protocol Operator: Sendable {
 }
 
 extension Operator {
+    public func forwardRecordingState(_ inputs: [Tensor?]) throws -> (outputs: [Tensor], state: (any Sendable)?) {
+        (try forward(inputs), nil)
+    }
     public func backwardReadsInput(_ i: Int) -> Bool { true }
     public var backwardReadsOutputs: Bool { true }
 }

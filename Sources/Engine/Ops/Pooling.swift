@@ -208,7 +208,21 @@ public struct MaxPool: Operator {
     }
 
     public func forward(_ inputs: [Tensor?]) throws -> [Tensor] {
+        [try pool(try inputs.required(0), picks: nil)]
+    }
+
+    /// The forward pass keeping each window's pick, so backward scatters instead of scanning every window again.
+    public func forwardRecordingState(_ inputs: [Tensor?]) throws -> (outputs: [Tensor], state: (any Sendable)?) {
         let x = try inputs.required(0)
+        let w = try window(x.shape)
+        guard x.count <= Int(Int32.max) else { return ([try pool(x, picks: nil)], nil) }
+        let picks = MaxPoolPicks(count: x.shape[0] * x.shape[1] * w.outH * w.outW)
+        return ([try pool(x, picks: picks.pointer)], picks)
+    }
+
+    /// Max of every window of x; with `picks`, also the index within its input plane of each output's pick
+    /// (the same picks `backward` would find by scanning again).
+    private func pool(_ x: Tensor, picks: UnsafeMutablePointer<Int32>?) throws -> Tensor {
         let w = try window(x.shape)
         let planes = x.shape[0] * x.shape[1]
         let planeIn = w.inH * w.inW
@@ -225,12 +239,12 @@ public struct MaxPool: Operator {
                     for p in range {
                         scanPlane(
                             xBase + p * planeIn, available: xs.count - p * planeIn, w, interior: interior,
-                            rowOffsets: rowOffsets, values: yBase + p * planeOut, indices: nil)
+                            rowOffsets: rowOffsets, values: yBase + p * planeOut, indices: picks.map { $0 + p * planeOut })
                     }
                 }
             }
         }
-        return [y]
+        return y
     }
 
     public func backward(_ c: BackwardContext) throws -> [Tensor?] {
@@ -241,6 +255,8 @@ public struct MaxPool: Operator {
         let planeIn = w.inH * w.inW
         let planeOut = w.outH * w.outW
         let interior = interiorColumns(w)
+        let recorded = c.state as? MaxPoolPicks
+        precondition(recorded == nil || recorded!.count == planes * planeOut, "MaxPool picks of another shape")
         var dx = Tensor(uninitializedShape: x.shape)  // each plane is zeroed by its worker, just before its scatter
         x.withUnsafeBufferPointer { xs in
             c.outputGradient().withUnsafeBufferPointer { gs in
@@ -249,18 +265,26 @@ public struct MaxPool: Operator {
                     let gBase = gs.baseAddress!
                     let dBase = dxs.baseAddress!
                     BatchParallel.split(planes, grain: Swift.max(1, 16_384 / Swift.max(planeIn, 1))) { range in
-                        let values = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(planeOut, 1))
-                        let picks = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(planeOut, 1))
+                        // Without recorded picks (a context built by hand), scan each plane again.
+                        let scratch = recorded == nil ? Swift.max(planeOut, 1) : 0
+                        let values = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(scratch, 1))
+                        let scanned = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(scratch, 1))
                         let rowOffsets = UnsafeMutablePointer<Int>.allocate(capacity: w.kH)
                         defer {
                             values.deallocate()
-                            picks.deallocate()
+                            scanned.deallocate()
                             rowOffsets.deallocate()
                         }
                         for p in range {
-                            scanPlane(
-                                xBase + p * planeIn, available: xs.count - p * planeIn, w, interior: interior,
-                                rowOffsets: rowOffsets, values: values, indices: picks)
+                            let picks: UnsafePointer<Int32>
+                            if let recorded {
+                                picks = UnsafePointer(recorded.pointer + p * planeOut)
+                            } else {
+                                scanPlane(
+                                    xBase + p * planeIn, available: xs.count - p * planeIn, w, interior: interior,
+                                    rowOffsets: rowOffsets, values: values, indices: scanned)
+                                picks = UnsafePointer(scanned)
+                            }
                             let g = gBase + p * planeOut
                             let d = dBase + p * planeIn
                             d.update(repeating: 0, count: planeIn)
@@ -273,6 +297,18 @@ public struct MaxPool: Operator {
         return [dx]
     }
     public var backwardReadsOutputs: Bool { false }
+}
+
+/// Which input element each output of a recorded MaxPool forward picked: per plane, the flat index within the
+/// input plane (−1 for an all-padding window). Immutable once the forward pass has filled it.
+final class MaxPoolPicks: @unchecked Sendable {
+    let count: Int
+    let pointer: UnsafeMutablePointer<Int32>
+    init(count: Int) {
+        self.count = count
+        pointer = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(count, 1))
+    }
+    deinit { pointer.deallocate() }
 }
 
 /// Mean over each window (ONNX AveragePool / PyTorch AvgPool2d). The divisor is the window's size clipped
