@@ -108,6 +108,7 @@ public final class FoveaSession: KernelBackend {
 
     public func shutdown(restart: Bool) {
         interruption.request()
+        historyStore.flush()
     }
 }
 
