@@ -1,4 +1,4 @@
-import Engine
+@testable import Engine
 import TestSupport
 import Testing
 
@@ -99,7 +99,8 @@ import Testing
 
 /// MaxPool pools separably (column maxima first); this checks the backward pass routes each gradient to exactly
 /// the element a plain row-major scan of each window picks — the first maximum, or the last NaN — and the
-/// forward value is that element's, on inputs full of ties and NaNs (−0.0 and 0.0 count as equal).
+/// forward value is that element's, on inputs full of ties and NaNs (−0.0 and 0.0 count as equal), whether the
+/// picks are found again by backward or recorded by the forward pass.
 @Suite struct MaxPoolSelectionTests {
     /// The reference rule, element by element: (value, input index) per output, −1 for an all-padding window.
     static func scan(_ x: [Float], h: Int, w: Int, k: [Int], s: [Int], p: [Int], d: [Int], outH: Int, outW: Int) -> [(Float, Int)] {
@@ -156,6 +157,15 @@ import Testing
         let gradient = Tensor(shape: y.shape, data: (0..<y.count).map { Float($0 + 1) })
         let dx = try #require(try op.backward(BackwardContext(inputs: [input], outputs: [y], outputGradients: [gradient],
                                                              needsInputGradient: [true]))[0])
+        // A recorded forward pass (`Graph.forward`) keeps the picks, and backward scatters them without scanning:
+        // the same values and the same gradient as the scan above.
+        let (recorded, state) = try op.forwardRecordingState([input])
+        #expect(state is MaxPoolPicks)
+        #expect(recorded[0].scalars.map(\.bitPattern) == y.scalars.map(\.bitPattern))
+        var context = BackwardContext(inputs: [input], outputs: recorded, outputGradients: [gradient], needsInputGradient: [true])
+        context.state = state
+        let dxRecorded = try #require(try op.backward(context)[0])
+        #expect(dxRecorded.scalars.map(\.bitPattern) == dx.scalars.map(\.bitPattern))
         for plane in 0..<2 {
             let xs = Array(x[(plane * h * w)..<((plane + 1) * h * w)])
             let expected = Self.scan(xs, h: h, w: w, k: kernel, s: strides, p: [pads[0], pads[1]], d: dilations, outH: outH, outW: outW)

@@ -208,25 +208,29 @@ enum SameWidthColumns {
         }
     }
 
-    /// `im2col(x, channels:, w, into: col, rowStride: ld)` for windows where `apply(w)`.
-    static func unfold(_ x: UnsafePointer<Float>, channels: Int, _ w: Window2D, into col: UnsafeMutablePointer<Float>,
-                       rowStride ld: Int) {
+    /// `im2col(x, channels:, w, rows: band, into: col, rowStride: ld)` for windows where `apply(w)`: the same
+    /// columns, for all output rows or only those in `band` (one image's convolution cut into bands of rows).
+    static func unfold(_ x: UnsafePointer<Float>, channels: Int, _ w: Window2D, rows band: Range<Int>? = nil,
+                       into col: UnsafeMutablePointer<Float>, rowStride ld: Int) {
         let planeIn = w.inH * w.inW
-        let planeOut = w.outH * w.outW
+        let band = band ?? 0..<w.outH
+        // Flat output positions of the band; entry i of a block holds position i + bandStart.
+        let (bandStart, bandEnd) = (band.lowerBound * w.outW, band.upperBound * w.outW)
         forEachTap(channels: channels, w) { c, row, tap in
             let (src, dst) = (x + c * planeIn, col + row * ld)
-            let (rows, columns, shift) = tap
+            let rows = tap.rows.clamped(to: band)
+            let (columns, shift) = (tap.columns, tap.shift)
             if rows.isEmpty || columns.isEmpty {
-                dst.update(repeating: 0, count: planeOut)
+                dst.update(repeating: 0, count: bandEnd - bandStart)
                 return
             }
             let first = rows.lowerBound * w.outW, end = rows.upperBound * w.outW
-            dst.update(repeating: 0, count: first)
+            dst.update(repeating: 0, count: first - bandStart)
             // Entries whose input index leaves the plane are wrapped ones (zeroed below anyway).
             let lo = Swift.max(first, -shift), hi = Swift.min(end, planeIn - shift)
-            if hi > lo { (dst + lo).update(from: src + lo + shift, count: hi - lo) }
-            zeroOutside(columns, rows: rows, of: dst, w)
-            (dst + end).update(repeating: 0, count: planeOut - end)
+            if hi > lo { (dst + lo - bandStart).update(from: src + lo + shift, count: hi - lo) }
+            zeroOutside(columns, rows: (rows.lowerBound - band.lowerBound)..<(rows.upperBound - band.lowerBound), of: dst, w)
+            (dst + end - bandStart).update(repeating: 0, count: bandEnd - end)
         }
     }
 

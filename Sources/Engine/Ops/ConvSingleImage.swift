@@ -93,7 +93,12 @@ extension Conv {
                 b = xg + offset
                 ldb = planeOut
             } else {
-                im2col(xg, channels: p.cg, win, rows: rows, into: col)
+                // The same columns either way; plane-long copies where output rows are as wide as input rows.
+                if SameWidthColumns.apply(win) {
+                    SameWidthColumns.unfold(xg, channels: p.cg, win, rows: rows, into: col, rowStride: width)
+                } else {
+                    im2col(xg, channels: p.cg, win, rows: rows, into: col)
+                }
                 b = UnsafePointer(col)
                 ldb = width
             }
@@ -172,7 +177,13 @@ extension Conv {
                     transA: true, m: rows, n: planeOut, k: reduction, a: a, lda: k, b: b, ldb: planeOut, c: col,
                     ldc: planeOut)
                 dxg.update(repeating: 0, count: channels.count * planeIn)
-                col2imAdd(col, channels: channels.count, win, into: dxg)
+                // The same sums in the same order either way (dX starts at +0, so adding the zeroed wrapped
+                // entries of `col` changes nothing).
+                if SameWidthColumns.apply(win) {
+                    SameWidthColumns.foldAdd(col, channels: channels.count, win, into: dxg)
+                } else {
+                    col2imAdd(col, channels: channels.count, win, into: dxg)
+                }
             }
         }
     }
