@@ -108,3 +108,4 @@ def test_four_kernels_at_once_give_the_same_outputs_as_one():
         together = list(pool.map(lambda _: _run(path), range(4)))
     for outputs in together:
         assert outputs == alone
+    print(f"\nconcurrency: 4 kernels ran {path.name} at once; each gave the same {len(alone)} outputs as one alone")
