@@ -12,8 +12,8 @@ enum Arithmetic {
         if case .object(let o) = a, let r = try o.binary(op, b, reversed: false) { return r }
         if case .object(let o) = b, let r = try o.binary(op, a, reversed: true) { return r }
         switch op {
-        case "==": return .bool(equal(a, b))
-        case "!=": return .bool(!equal(a, b))
+        case "==": return .bool(try equal(a, b))
+        case "!=": return .bool(try !equal(a, b))
         case "<", "<=", ">", ">=": return .bool(try compare(op, a, b))
         default: break
         }
@@ -170,24 +170,39 @@ enum Arithmetic {
         return result
     }
 
-    /// Structural equality of plain values; numbers compare by value (1 == 1.0); objects by identity of text.
-    static func equal(_ a: Value, _ b: Value, depth: Int = 0) -> Bool {
-        if depth > 100 { return false }
-        switch (a, b) {
-        case (.none, .none): return true
-        case let (.string(x), .string(y)): return x == y
-        case let (.list(x), .list(y)):
-            return x.count == y.count && zip(x, y).allSatisfy { equal($0, $1, depth: depth + 1) }
-        case let (.dict(x), .dict(y)):
-            return x.count == y.count && x.allSatisfy { k, v in y[k].map { equal(v, $0, depth: depth + 1) } ?? false }
-        case (.object, .object): return false
-        default:
-            if let x = numeric(a), let y = numeric(b) {
-                if case .int(let i) = x, case .int(let j) = y { return i == j }
-                return double(x) == double(y)
+    /// Structural equality of plain values; numbers compare by value (1 == 1.0); objects are never equal.
+    /// Walks the two values with an explicit stack, so lists nested any depth compare correctly without
+    /// recursion, and stops with an error after `maxLength` element pairs: `a = [a, a]` repeated builds values
+    /// whose comparison would otherwise run for longer than the universe.
+    static func equal(_ a: Value, _ b: Value) throws -> Bool {
+        var pending = [(a, b)]
+        var visited = 0
+        while let (x, y) = pending.popLast() {
+            visited += 1
+            if visited > maxLength {
+                throw FoveaError(.value, "comparison too large (more than \(maxLength) elements to compare)")
             }
-            return false
+            switch (x, y) {
+            case (.none, .none): continue
+            case let (.string(p), .string(q)): if p != q { return false }
+            case let (.list(p), .list(q)):
+                guard p.count == q.count else { return false }
+                pending.append(contentsOf: zip(p, q).reversed())
+            case let (.dict(p), .dict(q)):
+                guard p.count == q.count else { return false }
+                for (k, v) in p.reversed() {
+                    guard let w = q[k] else { return false }
+                    pending.append((v, w))
+                }
+            case (.object, .object): return false
+            default:
+                guard let m = numeric(x), let n = numeric(y) else { return false }
+                if case .int(let i) = m, case .int(let j) = n { if i != j { return false } } else if double(m) != double(n) {
+                    return false
+                }
+            }
         }
+        return true
     }
 
     private static func compare(_ op: String, _ a: Value, _ b: Value) throws -> Bool {

@@ -18,21 +18,44 @@ REPO = Path(__file__).resolve().parents[2]
 STORM = 100
 
 
-@pytest.mark.timeout(240)
+# Long verbs of every kind the storm interrupts: waiting, optimisation (synthesis, class visualisation), batched
+# inference (occlusion, SmoothGrad), t-SNE (neighbours, calibration, descent) and training. Each would run for
+# minutes; every one must stop within 1 s of the interrupt, wherever in its work the interrupt lands.
+STORM_SETUP = """net = model("random-multiscale")
+cat = image("sample:chelsea", size=64)
+le = model("lenet")
+data = dataset("fashion-mnist", limit=512)
+pts = tensor([[1, 2, 3], [4, 5, 7], [0, 1, 1], [3, 3, 1]] * 400)"""
+STORM_CELLS = [
+    "sleep(30)",
+    "texture(net, cat, steps=10000, size=64)",
+    "deepdream(net, cat, net.layers[1], steps=10000, octaves=1)",
+    "classvis(le, 3, steps=10000)",
+    "occlusion(net, cat, patch=2, stride=1)",
+    'saliency(net, cat, method="smoothgrad", samples=1000)',
+    "tsne(pts, iterations=100000)",
+    "train(\"lenet\", data, epochs=1000)",
+]
+
+
+@pytest.mark.timeout(300)
 def test_interrupt_storm(record_property):
-    """100 interrupts of a running sleep, alternating SIGINT and interrupt_request: each ends the cell within
-    1 s with `Interrupted`, and the session stays consistent (names, execution count)."""
+    """100 interrupts of long verbs, alternating SIGINT and interrupt_request and landing at different points of
+    the work: each ends the cell within 1 s with `Interrupted`, and the session stays consistent (names,
+    execution count)."""
     with running_kernel("fovea-message") as (km, kc):
-        execute(kc, "survivor = 0")
+        setup = execute(kc, STORM_SETUP + "\nsurvivor = 0", timeout=120)
+        assert setup.status == "ok", setup.why
         first = execute(kc, "1").reply["content"]["execution_count"]
-        latencies = []
+        latencies: dict[str, list[float]] = {code: [] for code in STORM_CELLS}
         for i in range(STORM):
-            cell = kc.execute("sleep(30)")
+            code = STORM_CELLS[i % len(STORM_CELLS)]
+            cell = kc.execute(code)
             while True:
                 m = kc.get_iopub_msg(timeout=10)
                 if m["parent_header"].get("msg_id") == cell and m["msg_type"] == "execute_input":
                     break
-            time.sleep(0.02 + 0.01 * (i % 5))  # vary where in the cell the interrupt lands
+            time.sleep(0.02 + 0.07 * (i % 5))  # vary where in the verb's work the interrupt lands
             t0 = time.monotonic()
             if i % 2 == 0:
                 km.provisioner.process.send_signal(2)  # SIGINT, as interrupt_mode "signal" does
@@ -40,19 +63,22 @@ def test_interrupt_storm(record_property):
                 msg = kc.session.msg("interrupt_request", {})
                 kc.control_channel.send(msg)
                 control_reply(kc, msg["header"]["msg_id"], timeout=5)
-            reply = shell_reply(kc, cell, timeout=10)
-            latencies.append(time.monotonic() - t0)
+            reply = shell_reply(kc, cell, timeout=30)
+            latencies[code].append(time.monotonic() - t0)
             collect_iopub(kc, cell)
-            assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "Interrupted", reply["content"]
+            assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "Interrupted", (code, reply["content"])
         assert km.is_alive()
         assert execute(kc, "survivor + 1").result_text == "1"
+        assert execute(kc, "cat.shape").result_text == "[64, 96, 3]"
         # Each of the 100 interrupted cells counted once.
-        assert execute(kc, "2").reply["content"]["execution_count"] == first + STORM + 2
-    latencies.sort()
-    record_property("interrupt_latency_ms", {"median": statistics.median(latencies) * 1e3, "max": latencies[-1] * 1e3})
-    print(f"\ninterrupt storm: {STORM} interrupts, median {statistics.median(latencies) * 1e3:.1f} ms, "
-          f"max {latencies[-1] * 1e3:.1f} ms")
-    assert latencies[-1] < 1.0
+        assert execute(kc, "2").reply["content"]["execution_count"] == first + STORM + 3
+    every = sorted(t for ts in latencies.values() for t in ts)
+    per_verb = {code.split("(")[0]: round(max(ts) * 1e3) for code, ts in latencies.items()}
+    record_property("interrupt_latency_ms", {"median": statistics.median(every) * 1e3, "max": every[-1] * 1e3, "max_per_verb": per_verb})
+    print(f"\ninterrupt storm: {STORM} interrupts of {len(STORM_CELLS)} long verbs, median "
+          f"{statistics.median(every) * 1e3:.1f} ms, max {every[-1] * 1e3:.1f} ms; max per verb (ms): {per_verb}")
+    slow = {code: round(max(ts), 2) for code, ts in latencies.items() if max(ts) >= 1.0}
+    assert not slow, f"interrupts that took 1 s or more: {slow}"
 
 
 def _outputs(nb) -> list:
@@ -82,3 +108,4 @@ def test_four_kernels_at_once_give_the_same_outputs_as_one():
         together = list(pool.map(lambda _: _run(path), range(4)))
     for outputs in together:
         assert outputs == alone
+    print(f"\nconcurrency: 4 kernels ran {path.name} at once; each gave the same {len(alone)} outputs as one alone")

@@ -2,7 +2,7 @@
 
 Sends at least 20,000 messages in under 3 minutes — missing delimiters, wrong or missing signatures,
 truncated and extra frames, invalid UTF-8 and JSON, wrong JSON types in every header and content field,
-unknown msg_types, fake routing-identity prefixes, 1,000 short-lived peers with their own identities, and a
+unknown msg_types, fake routing-identity prefixes, 2,000 short-lived peers with their own identities, and a
 few frames of 64 MB — checking every few hundred messages that the kernel still answers. At the end the
 kernel must answer `kernel_info` on shell and control and a correctly signed `execute_request`, and must
 have executed nothing that was not correctly signed.
@@ -28,6 +28,7 @@ from kernelclient import DELIM, connection_url, execute, header, parse_reply, re
 TOTAL = int(os.environ.get("FUZZ_MESSAGES", "20000"))
 BUDGET_S = 170
 CHECK_EVERY = 400
+PEERS = 2000
 SEED = int(os.environ.get("FUZZ_SEED", "3"))
 
 # Code carried by every message that is NOT correctly signed: if any of it runs, this name gets bound.
@@ -67,12 +68,14 @@ def valid_content(msg_type: str, rng: random.Random) -> dict:
     }.get(msg_type, {})
 
 
-def mutate_types(obj: dict, rng: random.Random) -> dict:
-    """Replaces one or more fields with a value of another JSON type."""
+def mutate_types(obj: dict, rng: random.Random, touched: set | None = None) -> dict:
+    """Replaces one or more fields with a value of another JSON type (adding each field's name to `touched`)."""
     out = dict(obj)
     keys = list(out) or ["code"]
     for key in rng.sample(keys, k=rng.randint(1, len(keys))):
         out[key] = rng.choice(odd_values(rng))
+        if touched is not None:
+            touched.add(key)
     if rng.random() < 0.2:
         out[rng.choice(["", "extra", "\u00e9"])] = rng.choice(odd_values(rng))
     return out
@@ -87,6 +90,8 @@ class Fuzzer:
         self.key = key
         self.rng = rng
         self.counts: collections.Counter[str] = collections.Counter()
+        # (msg_type, field) of every header and content field that was sent with a value of a wrong type.
+        self.mistyped: set[tuple[str, str]] = set()
 
     def signed(self, hdr, parent, metadata, content) -> list[bytes]:
         parts = [x if isinstance(x, bytes) else dumps(x) for x in (hdr, parent, metadata, content)]
@@ -148,12 +153,15 @@ class Fuzzer:
         hdr = header(msg_type)
         content = valid_content(msg_type, rng)
         where = rng.choice(["header", "content", "content", "parent", "metadata", "none"])
+        touched: set[str] = set()
         if where == "header":
-            hdr = mutate_types(hdr, rng)
+            hdr = mutate_types(hdr, rng, touched)
             if isinstance(hdr.get("msg_type"), str) and hdr["msg_type"] in NEVER_SIGNED:
                 hdr["msg_type"] = "kernel_info_request"
+            self.mistyped |= {("header", key) for key in touched}
         elif where == "content":
-            content = mutate_types(content, rng)
+            content = mutate_types(content, rng, touched)
+            self.mistyped |= {(msg_type, key) for key in touched}
         parent = mutate_types({"msg_id": "p"}, rng) if where == "parent" else {}
         metadata = mutate_types({"k": 1}, rng) if where == "metadata" else {}
         self.counts[f"signed, odd types in {where}"] += 1
@@ -230,16 +238,26 @@ def test_wire_fuzzing_never_breaks_the_kernel(record_property):
         del huge
         assert _alive(probe, key, timeout=30), "kernel stopped answering after 64 MB frames"
 
-        # Phase 2: 1,000 peers with their own routing identities, each sending one valid and one broken message.
-        for i in range(1000):
-            s = dealer(rng.choice(["shell", "control"]), identity=b"peer-%d-" % i + os.urandom(4))
-            s.linger = 2000  # let the messages leave before the socket goes
-            s.send_multipart(fuzzer.signed(header("kernel_info_request"), {}, {}, {}))
-            s.send_multipart(fuzzer.structural())
-            s.close()
-            sent += 2
-            fuzzer.counts["short-lived peer"] += 1
-        assert _alive(probe, key), "kernel stopped answering after 1,000 peers"
+        # Phase 2: 2,000 peers with their own routing identities, each sending one valid and one broken message, in
+        # batches of 200 open at once; each peer must get its own kernel_info reply, routed back by identity.
+        routed = 0
+        for batch in range(0, PEERS, 200):
+            peers = []
+            for i in range(batch, min(PEERS, batch + 200)):
+                s = dealer(rng.choice(["shell", "control"]), identity=b"peer-%d-" % i + os.urandom(4))
+                hdr = header("kernel_info_request")
+                s.send_multipart(fuzzer.signed(hdr, {}, {}, {}))
+                s.send_multipart(fuzzer.structural())
+                peers.append((s, hdr["msg_id"]))
+                sent += 2
+                fuzzer.counts["short-lived peer"] += 1
+            for s, msg_id in peers:
+                got = recv_frames(s, 30)
+                if got is not None and parse_reply(got)[1].get("msg_id") == msg_id:
+                    routed += 1
+                s.close()
+        assert routed == PEERS, f"only {routed} of {PEERS} peers got their reply"
+        assert _alive(probe, key), f"kernel stopped answering after {PEERS} peers"
 
         # Phase 3: the random stream.
         while sent < TOTAL and time.monotonic() - t0 < BUDGET_S:
@@ -271,10 +289,16 @@ def test_wire_fuzzing_never_breaks_the_kernel(record_property):
         for s in [*targets.values(), probe, control_probe]:
             s.close()
 
+    # Every field of every request's content, and every header field, went out with a value of a wrong type.
+    fields = {(t, k) for t in REQUEST_TYPES for k in valid_content(t, random.Random(0))}
+    fields |= {("header", k) for k in header("execute_request")}
+    unmistyped = sorted(fields - fuzzer.mistyped)
     summary = {"sent": sent, "seconds": round(elapsed, 1), "replies_seen": replies, "liveness_checks": checks,
-               "seed": SEED, **dict(sorted(fuzzer.counts.items()))}
+               "seed": SEED, "routing_identities": PEERS + 3, "peers_answered": routed, "fields_sent_mistyped": len(fields & fuzzer.mistyped),
+               **dict(sorted(fuzzer.counts.items()))}
     record_property("wire_fuzz", json.dumps(summary))
     print("\nwire fuzz:", json.dumps(summary, indent=1))
+    assert not unmistyped or TOTAL < 20_000, f"fields never sent with a wrong type: {unmistyped}"
     assert sent >= 20_000 or TOTAL < 20_000, f"only {sent} messages in {BUDGET_S} s"
     assert elapsed < 180
 

@@ -47,6 +47,22 @@ import Testing
         #expect(error?.span?.start.column == column, "\(code)")
     }
 
+    /// Equality walks values of any depth (no recursion, no silent cut-off), and a comparison whose work explodes
+    /// (`a = [a, a]` doubled 60 times: 2⁶⁰ pairs) is a clear error instead of a hang.
+    @Test func equalityOfDeepAndExplosiveValues() {
+        let interpreter = Interpreter(registry: .standard())
+        let deep = "x = 1\ny = 1\n" + String(repeating: "x = [x]\ny = [y]\n", count: 10_000)
+        #expect(eval(deep + "x == y", interpreter).0 == "true")
+        #expect(eval("y = [y, 2]\nx == y", interpreter).0 == "false")
+        #expect(eval("d = {\"a\": [1, {\"b\": 2.0}]}\nd == {\"a\": [1.0, {\"b\": 2}]}", interpreter).0 == "true")
+        #expect(eval("d != {\"a\": [1, {\"c\": 2}]}", interpreter).0 == "true")
+        let explosive = "a = [1]\n" + String(repeating: "a = [a, a]\n", count: 60) + "a == a"
+        let (value, error) = eval(explosive, interpreter)
+        #expect(value == nil)
+        #expect(error?.kind == .value)
+        #expect(error?.message == "comparison too large (more than 10000000 elements to compare)")
+    }
+
     @Test func namesAreCaseSensitiveAndSurviveErrors() {
         let interpreter = Interpreter(registry: .standard())
         let r = interpreter.run("a = 1\nA = 2\nb = a + undefined\nc = 3", output: RecordingSink())

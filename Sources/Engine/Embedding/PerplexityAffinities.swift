@@ -18,6 +18,16 @@ public struct SparseAffinities: Sendable, Equatable {
 /// P = (P_cond + P_condᵀ)/2 normalised to sum 1.
 public enum PerplexityAffinities {
     public static func compute(neighbors graph: NeighborGraph, perplexity: Double) -> SparseAffinities {
+        // Without an interruption nothing can throw.
+        try! compute(neighbors: graph, perplexity: perplexity, interruption: nil)
+    }
+
+    /// As above, polling `interruption` every 64 rows of the calibration (up to 200 bisection steps of k
+    /// exponentials per row: seconds for tens of thousands of points) and before symmetrising.
+    /// - Throws: `Interrupted` when a stop was requested.
+    public static func compute(
+        neighbors graph: NeighborGraph, perplexity: Double, interruption: Interruption?
+    ) throws -> SparseAffinities {
         let n = graph.count, k = graph.k
         var conditional = [Double](repeating: 0, count: n * k)
         let target = log(perplexity)
@@ -28,12 +38,14 @@ public enum PerplexityAffinities {
                 EmbeddingParallel.forEachChunk(count: n) { range in
                     var p = [Double](repeating: 0, count: k)
                     for i in range {
+                        if (i - range.lowerBound) % 64 == 0, interruption?.isRequested == true { return }
                         calibrateRow(d2 + i * k, k: k, targetEntropy: target, into: &p)
                         for j in 0..<k { out[i * k + j] = p[j] }
                     }
                 }
             }
         }
+        try interruption?.check()
         return symmetrize(graph: graph, conditional: conditional)
     }
 

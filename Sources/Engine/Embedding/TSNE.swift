@@ -105,8 +105,11 @@ public enum TSNE {
         }
         let k = min(rows - 1, Int(3 * options.perplexity))
         let graph = try NearestNeighbors.exact(x, rows: rows, cols: cols, k: max(1, k), interruption: interruption)
-        let p = PerplexityAffinities.compute(neighbors: graph, perplexity: min(options.perplexity, Double(k)))
+        let p = try PerplexityAffinities.compute(neighbors: graph, perplexity: min(options.perplexity, Double(k)),
+                                                 interruption: interruption)
+        try interruption?.check()
         let initial = try initialEmbedding(x, rows: rows, cols: cols, options: options)
+        try interruption?.check()
         return optimize(affinities: p, initial: initial, options: options, interruption: interruption,
                         progress: progress)
     }
