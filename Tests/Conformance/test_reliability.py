@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -81,14 +82,23 @@ def test_interrupt_storm(record_property):
     assert not slow, f"interrupts that took 1 s or more: {slow}"
 
 
+# A progress line's elapsed time ("searching 500 images: 500/500 [####] 100% 1.3s"), see LiveDisplay.swift.
+PROGRESS_ELAPSED = re.compile(r"^(.*?: \d+(?:/\d+ \[[#.]+\] \d+%)?) \d+\.\ds\b")
+
+
 def _outputs(nb) -> list:
-    """The notebook's outputs without what legitimately varies between runs (execution counts)."""
+    """The notebook's outputs without what legitimately varies between runs: execution counts, and the elapsed
+    time that progress lines end with (a busy machine takes longer; everything else must be the same)."""
     out = []
     for cell in nb.cells:
         if cell.cell_type == "code":
             for o in cell.outputs:
                 o = copy.deepcopy(o)
                 o.pop("execution_count", None)
+                if o.get("output_type") == "display_data":
+                    for mime in ("text/plain", "text/html"):
+                        if isinstance(o.get("data", {}).get(mime), str):
+                            o["data"][mime] = PROGRESS_ELAPSED.sub(r"\1 <elapsed>", o["data"][mime])
                 out.append(o)
     return out
 
