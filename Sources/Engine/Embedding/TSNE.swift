@@ -107,7 +107,6 @@ public enum TSNE {
         let graph = try NearestNeighbors.exact(x, rows: rows, cols: cols, k: max(1, k), interruption: interruption)
         let p = try PerplexityAffinities.compute(neighbors: graph, perplexity: min(options.perplexity, Double(k)),
                                                  interruption: interruption)
-        try interruption?.check()
         let initial = try initialEmbedding(x, rows: rows, cols: cols, options: options)
         try interruption?.check()
         return optimize(affinities: p, initial: initial, options: options, interruption: interruption,

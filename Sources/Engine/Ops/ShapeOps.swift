@@ -191,30 +191,16 @@ public struct Concat: Operator {
     public func forward(_ inputs: [Tensor?]) throws -> [Tensor] {
         [try Tensor.concatenate(inputs.compactMap { $0 }, axis: axis)]
     }
-    /// The gradient split back into the inputs' pieces (`copyBlocks`: between the cores when large).
+    /// The gradient split back into the inputs' pieces (`Tensor.split` copies between the cores when large).
     public func backward(_ c: BackwardContext) throws -> [Tensor?] {
-        let g = c.outputGradient()
-        let a = try Tensor.normalizedAxis(axis, rank: g.rank)
-        let outer = g.shape[..<a].reduce(1, *)
-        let innerAll = g.shape[a...].reduce(1, *)
         let present = c.inputShapes.compactMap { $0 }
-        guard present.allSatisfy({ $0.count == g.rank }), present.reduce(0, { $0 + $1[a] }) == g.shape[a] else {
-            throw ShapeError("Concat gradient \(g.shape) does not match the inputs \(c.inputShapes)")
-        }
-        var column = 0
-        return g.withUnsafeBufferPointer { gs in
-            c.inputShapes.map { shape -> Tensor? in
-                guard let shape else { return nil }
-                let block = shape[a...].reduce(1, *)
-                var piece = Tensor(uninitializedShape: shape)
-                piece.withUnsafeMutableBufferPointer { ps in
-                    guard let from = gs.baseAddress, let to = ps.baseAddress else { return }
-                    copyBlocks(outer, of: block, from: from + column, stride: innerAll, to: to, stride: block)
-                }
-                column += block
-                return piece
-            }
-        }
+        let pieces = try c.outputGradient().split(
+            axis: axis,
+            sizes: present.map {
+                $0[try Tensor.normalizedAxis(axis, rank: $0.count)]
+            })
+        var it = pieces.makeIterator()
+        return c.inputShapes.map { $0 == nil ? nil : it.next() }
     }
     public func backwardReadsInput(_ i: Int) -> Bool { false }
     public var backwardReadsOutputs: Bool { false }

@@ -114,10 +114,23 @@ extension Tensor {
         guard sizes.reduce(0, +) == shape[axis] else {
             throw ShapeError("split sizes \(sizes) don't add up to extent \(shape[axis]) of axis \(axis)")
         }
-        var start = 0
-        return try sizes.map { size in
-            defer { start += size }
-            return try slice(axis: axis, start..<(start + size))
+        let outer = shape[..<axis].reduce(1, *)
+        let innerAll = shape[axis...].reduce(1, *)
+        let inner = innerAll / Swift.max(shape[axis], 1)
+        var column = 0
+        return withUnsafeBufferPointer { src in
+            sizes.map { size in
+                var piece = shape
+                piece[axis] = size
+                var out = Tensor(uninitializedShape: piece)
+                let block = size * inner
+                out.withUnsafeMutableBufferPointer { dst in
+                    guard let from = src.baseAddress, let to = dst.baseAddress else { return }
+                    copyBlocks(outer, of: block, from: from + column, stride: innerAll, to: to, stride: block)
+                }
+                column += block
+                return out
+            }
         }
     }
 }
