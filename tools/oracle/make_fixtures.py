@@ -272,62 +272,6 @@ def conditioning(graph32, graph64, x: torch.Tensor, target: torch.Tensor, noise_
     return max(rounding, moved)
 
 
-def kink_flips(a: dict, b: dict, graph) -> tuple[int, list[tuple[str, int, float]]]:
-    """The ReLU/Clip on-off decisions and max-pool window choices that differ between two forward passes
-    of `graph` (all values by name, e.g. `graph.run(x)` in float32 and in float64). Every such flip is a
-    place where the input gradient may jump, so inputs with none are the ones worth the full
-    `conditioning` check (forward passes cost a third of a gradient's). Returns the count and, for the
-    ReLU/Clip flips, where they are: (pre-activation value name, flat index, the kink's position)."""
-    flips, units = 0, []
-    for node in graph.model.graph.node:
-        op, inp = node.op_type, node.input[0] if node.input else None
-        if op in ("Relu", "Clip"):
-            x, y = a[inp], b[inp]
-            bounds = []
-            if op == "Relu":
-                bounds.append(0.0)
-            else:
-                bounds += [float(a[node.input[k]]) for k in (1, 2) if len(node.input) > k and node.input[k]]
-            for bound in bounds:
-                differ = ((x > bound) != (y > bound)).reshape(-1).nonzero().reshape(-1)
-                flips += len(differ)
-                units += [(inp, int(k), bound) for k in differ[:8]]
-        elif op == "MaxPool" and a[inp].dim() == 4:
-            at = {att.name: onnx.helper.get_attribute_value(att) for att in node.attribute}
-            p = list(at.get("pads", [0, 0, 0, 0]))
-            if p[:2] != p[2:]:
-                continue
-            args = dict(kernel_size=at["kernel_shape"], stride=at.get("strides", 1), padding=p[:2],
-                        dilation=at.get("dilations", 1), ceil_mode=bool(at.get("ceil_mode", 0)), return_indices=True)
-            with torch.no_grad():
-                va, ia = F.max_pool2d(a[inp], **args)
-                _, ib = F.max_pool2d(b[inp], **args)
-            # A window whose maximum is exactly 0 (all of a ReLU's units off) passes no gradient either way.
-            flips += int(((ia != ib) & (va != 0)).sum())
-    return flips, units
-
-
-def push_off_kinks(graph64, x: torch.Tensor, units: list[tuple[str, int, float]], margin: float = 2e-5
-                   ) -> torch.Tensor:
-    """Moves the input so that each listed pre-activation sits `margin` (relative to its layer's largest
-    value) on its float64 side of the kink: one linear step per unit along that unit's input gradient
-    (float64). In high dimension that direction is nearly orthogonal to almost every other unit's, so the
-    rest of the network barely moves: the input stays a random draw in every other respect, its
-    float32 gradient becomes well defined. Returned in float32 (rounding moves the units by far less than
-    the margin)."""
-    x64 = x.double().requires_grad_()
-    values = graph64.run(x64)
-    step = torch.zeros_like(x64)
-    for name, k, bound in units:
-        layer = values[name]
-        pre = layer.reshape(-1)[k]
-        (grad,) = torch.autograd.grad(pre, x64, retain_graph=True)
-        side = 1.0 if pre.item() > bound else -1.0
-        want = bound + side * margin * layer.detach().abs().max().item()
-        step += (want - pre.item()) / (grad * grad).sum().clamp_min(1e-300) * grad
-    return (x.double() + step).float()
-
-
 def nudge(x: torch.Tensor, noise_seed: int) -> torch.Tensor:
     """The input moved by a few times float32 rounding (float64), as `conditioning` moves it."""
     noise = torch.randn(x.shape, generator=torch.Generator().manual_seed(noise_seed), dtype=torch.float64)
@@ -335,25 +279,26 @@ def nudge(x: torch.Tensor, noise_seed: int) -> torch.Tensor:
 
 
 def draw_inputs(graph32, graph64, input_shape, seed: int, count: int, tries: int = 12, screen: int = 48,
-                repairs: int = 3) -> tuple[torch.Tensor, torch.Tensor, list[float | None]]:
+                repairs: int = 6, most: int = 400) -> tuple[torch.Tensor, torch.Tensor, list[float | None]]:
     """`count` seeded inputs, each with its top-scoring class as target (a random class can be dead: with
     random weights, a ReLU before the classifier's pooling zeroes half of squeezenet's classes, and a zero
     gradient checks nothing).
 
     Random inputs rarely have a well-defined float32 gradient (PyTorch's own float32 gradient of these
-    graphs is typically 1e-3..1e-1 off float64: a few of millions of units sit within rounding of a kink).
-    So up to `screen` seeded candidates per image are first screened by `kink_flips` (forward passes
-    only: float32 vs float64, then float64 vs float64 at the nudged input); those with no flip (the
-    count is of the first comparison that has any). A candidate with a few ReLU/Clip flips (≤ 4, no
-    max-pool flip) is moved off those kinks by `push_off_kinks` and screened again, up to `repairs` times.
-    Flip-free candidates get the full `conditioning` check (three gradient passes), at most `tries` of
-    them, and the first stable to 1e-5 is taken. Otherwise the most stable checked candidate (or,
-    if none was flip-free, the one with the fewest flips) is taken, with a warning. With `tries` 0, the
-    first candidate, unmeasured. Also returns each chosen input's instability (None when unmeasured)."""
+    graphs is typically 1e-3..1e-1 off float64: a few of millions of decisions sit within rounding of a
+    kink). So each of up to `screen` seeded candidates has its near-kink decisions that matter found
+    (`kinks.near_kinks`) and, when there are at most `most`, is moved off them (`kinks.push_off`), up to
+    `repairs` times. Candidates left with none get the full `conditioning` check (three gradient passes), at
+    most `tries` of them, and the first stable to 1e-5 is taken. Otherwise the most stable checked candidate
+    (or, if none was cleared, the one with the fewest near kinks) is taken, with a warning. With `tries` 0,
+    the first candidate, unmeasured. Also returns each chosen input's instability (None when unmeasured)."""
+    import kinks
+
     g = torch.Generator().manual_seed(seed + 1000)
     xs, ts, measured = [], [], []
+    sensitivities: dict = {}
     for _ in range(count):
-        best = None  # (flips, instability, x, t)
+        best = None  # (near kinks, instability, x, t, noise seed)
         checked = 0
         for attempt in range(screen if tries else 1):
             x = torch.randn((1, *input_shape), generator=g)
@@ -361,33 +306,30 @@ def draw_inputs(graph32, graph64, input_shape, seed: int, count: int, tries: int
             with torch.no_grad():
                 t = graph32(x).argmax(dim=1)
             if tries == 0:
-                best = (0, None, x, t)
+                best = (0, None, x, t, noise_seed)
                 break
             for repair in range(repairs + 1):
-                with torch.no_grad():
-                    v64 = graph64.run(x.double())
-                    flips, units = kink_flips(graph32.run(x), v64, graph32)
-                    if flips == 0:
-                        flips, units = kink_flips(v64, graph64.run(nudge(x, noise_seed)), graph64)
-                if flips == 0 or repair == repairs or flips > 4 or len(units) != flips:
+                near = kinks.near_kinks(graph32, graph64, x, t, sensitivities)
+                if not near or repair == repairs or len(near) > most:
                     break
-                print(f"  candidate {attempt}: {flips} kink flips, pushing the units off their kinks", flush=True)
-                x = push_off_kinks(graph64, x, units)
+                print(f"  candidate {attempt}: {len(near)} near kinks ({', '.join(map(repr, near[:4]))}"
+                      f"{', …' if len(near) > 4 else ''}), pushing the input off them", flush=True)
+                x = kinks.push_off(graph64, x, near)
             c = None
-            if flips == 0:
+            if not near:
                 c = conditioning(graph32, graph64, x, t, noise_seed)
                 checked += 1
-            print(f"  candidate {attempt}: {flips} kink flips"
+            print(f"  candidate {attempt}: {len(near)} near kinks"
                   + (f", gradient instability {c:.1e}" if c is not None else ""), flush=True)
-            key = (flips, c if c is not None else float("inf"))
+            key = (len(near), c if c is not None else float("inf"))
             if best is None or key < (best[0], best[1] if best[1] is not None else float("inf")):
-                best = (flips, c, x, t, noise_seed)
+                best = (len(near), c, x, t, noise_seed)
             if (c is not None and c < 1e-5) or checked >= tries:
                 break
         if tries and best[1] is None:
             best = (best[0], conditioning(graph32, graph64, best[2], best[3], best[4]), *best[2:])
         if best[1] is not None and best[1] >= 1e-5:
-            print(f"  warning: best input has gradient instability {best[1]:.1e} ({best[0]} kink flips)")
+            print(f"  warning: best input has gradient instability {best[1]:.1e} ({best[0]} near kinks)")
         measured.append(best[1])
         xs.append(best[2])
         ts.append(best[3])
