@@ -459,7 +459,14 @@ The lecture's version of the same picture: the query is a *test* image the netwo
 train = dataset("fashion-mnist", split="train", limit=5000, seed=0)
 neighbors(net, train, data[3], k=6, layer="fc1")
 """),
-]
+] + imagenet_cells(
+    "**An ImageNet model's codes.** The same pictures from SqueezeNet's 1000-D pooled output (`classifier.3`), for "
+    "300 of the test images: each is made RGB and resized to SqueezeNet's input, as a single image would be. "
+    "Clothes are far from ImageNet's photos, so expect looser clusters than `fashion-cnn`'s own codes give.",
+    """clothes = data[0:300]
+codes = features(sq, clothes, layer="classifier.3")
+show(neighbors(codes, clothes, [0, 3, 10], k=6))
+tsne(codes, labels=clothes, seed=0)""")
 
 
 NOTEBOOKS = [("00-tour", TOUR), ("01-understanding", UNDERSTANDING), ("02-attribution", ATTRIBUTION),

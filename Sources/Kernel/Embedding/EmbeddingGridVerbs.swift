@@ -201,21 +201,8 @@ enum EmbeddingGridVerbs {
         guard let layer = try args.optionalString("layer") else {
             throw args.error("layer", "with a Model, say which layer's activations are the features: layer=\"…\"")
         }
-        try ModelInput.check(data, fits: net, parameter: "data", args: args)
-        let progress = context.progress("features at \(layer)", total: data.count)
-        var rows: [Float] = []
-        var start = 0
-        while start < data.count {
-            let end = min(data.count, start + 256)
-            let x = net.preprocessing.normalize(data.slice(start..<end).tensor)
-            guard let a = try net.graph.run([net.input: x], fetch: [layer], interruption: context.interruption)[layer] else {
-                throw FoveaError(.value, "layer \"\(layer)\" was not computed")
-            }
-            rows.append(contentsOf: a.scalars)
-            start = end
-            progress.step(start)
-        }
-        return (rows, rows.count / data.count)
+        let t = try LayerFeatures.compute(net, data, layer: layer, batch: 256, context: context)
+        return (t.scalars, t.shape[1])
     }
 
     /// k nearest rows (self excluded) of each query row, as one flat Q×k list of indices.

@@ -40,6 +40,34 @@ struct ModelInput {
         throw args.error(parameter, "\(parameter) must be an Image, a Tensor or a Dataset, not \(value.typeName)", kind: .type)
     }
 
+    /// Images `range` of `data` as the model's input `[n, C, H, W]`, normalised: the dataset's own pixels when they
+    /// already fit, else each image fitted as a single image is (`fitted`: gray ↔ RGB, resized and cropped to a
+    /// fixed input size), so Fashion-MNIST can go through an ImageNet model the way one of its images can.
+    static func batch(_ data: Dataset, _ range: Range<Int>, for model: Model) -> Tensor {
+        let p = model.preprocessing
+        if fits(data, p) { return p.normalize(data.slice(range).tensor) }
+        let pictures = range.map { fitted(data.image($0), to: p) }
+        let first = pictures.first
+        let shape = [pictures.count, p.channels, first?.height ?? data.height, first?.width ?? data.width]
+        return p.normalize(Tensor(shape: shape, data: pictures.flatMap { $0.chwData() }))
+    }
+
+    /// Images per forward pass when a verb runs `data` through `model` in batches of up to `requested`: fewer when
+    /// fitting makes each image large (28×28 gray into a 224×224 RGB model is 192× the pixels), so a batch's input
+    /// stays under ~16 MB and its activations within reach of the memory budget.
+    static func batchSize(_ requested: Int, _ data: Dataset, for model: Model) -> Int {
+        let p = model.preprocessing
+        let pixels = fits(data, p) ? data.sampleSize
+            : p.channels * (p.inputHeight ?? data.height) * (p.inputWidth ?? data.width)
+        return max(1, min(requested, 4_000_000 / max(1, pixels)))
+    }
+
+    /// Whether the dataset's images are already what the model takes.
+    private static func fits(_ data: Dataset, _ p: Preprocessing) -> Bool {
+        data.channels == p.channels && (p.inputHeight ?? data.height) == data.height
+            && (p.inputWidth ?? data.width) == data.width
+    }
+
     /// Verbs that feed a dataset to a model batch by batch call this first: the graph trusts its input's channel
     /// count, so a dataset with other channels than the model's (Fashion-MNIST into an RGB ImageNet model) must be
     /// refused here, as an error naming `parameter`, before any batch runs.

@@ -202,29 +202,7 @@ public enum ModelVerbs {
         let data = try args.object("data", as: DatasetValue.self).dataset
         let layer = try args.string("layer")
         let batch = try args.int("batch")
-        try ModelInput.check(data, fits: net, parameter: "data", args: args)
-        let progress = context.progress("features at \(layer)", total: data.count)
-        var rows: [Float] = []
-        var width = 0
-        var start = 0
-        while start < data.count {
-            let end = min(data.count, start + batch)
-            let x = net.preprocessing.normalize(data.slice(start..<end).tensor)
-            guard let a = try net.graph.run([net.input: x], fetch: [layer], interruption: context.interruption)[layer] else {
-                throw FoveaError(.value, "layer \"\(layer)\" was not computed")
-            }
-            width = a.count / (end - start)
-            if start == 0 {
-                // The first batch tells the row width: the whole N×D matrix must fit the budget before the rest runs.
-                try ResourceLimits.checkTensor(shape: [data.count, width],
-                                               what: "features of \(data.count) images at \(layer) (\(width) values each)")
-                rows.reserveCapacity(data.count * width)
-            }
-            rows.append(contentsOf: a.scalars)
-            start = end
-            progress.step(start)
-        }
-        return .object(TensorValue(Tensor(shape: [data.count, width], data: rows)))
+        return .object(TensorValue(try LayerFeatures.compute(net, data, layer: layer, batch: batch, context: context)))
     }
 
     static let load = Verb(
