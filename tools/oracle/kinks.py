@@ -81,6 +81,10 @@ class Decision:
     def __init__(self, kind: str, name: str, first: int, second: int | float, near_by: float, layer: str):
         self.kind, self.name, self.first, self.second, self.near_by, self.layer = kind, name, first, second, near_by, layer
 
+    @property
+    def key(self) -> tuple:
+        return (self.kind, self.name, self.first, self.second)
+
     def value(self, values: dict) -> torch.Tensor:
         flat = values[self.name].reshape(-1)
         if self.kind == "unit":
@@ -157,21 +161,41 @@ def near_kinks(graph32, graph64, x: torch.Tensor, target: torch.Tensor, cache: d
             decision.impact = g * sensitivity * SAFETY / x_grad
             if decision.impact > impact:
                 # Overlapping windows share pairs: one step per decision.
-                found.setdefault((decision.kind, decision.name, decision.first, decision.second), decision)
+                found.setdefault(decision.key, decision)
     return list(found.values())
 
 
-def push_off(graph64, x: torch.Tensor, decisions: list[Decision]) -> torch.Tensor:
-    """Moves the input so that each decision's margin is twice its closeness bound, on its float64 side:
-    one linear step per decision along that margin's input gradient (float64). In high dimension those
-    directions are nearly orthogonal to almost every other unit's, so the rest of the network barely moves
-    and the input stays a random draw in every other respect. Returned in float32."""
+def push_off(graph64, x: torch.Tensor, decisions: list[Decision], gradients: dict) -> tuple[torch.Tensor, set]:
+    """Moves the input so that each decision's margin becomes twice its closeness bound, on its float64 side:
+    the smallest step that does so for all of them at once to first order (G the gradients of the margins,
+    step = Gᵀ (G Gᵀ)⁻¹ Δ). Independent steps per decision are not enough where decisions share inputs
+    (mobilenet_v2's depthwise layers: each step undid others), so the caller passes every decision it has
+    pinned so far, and the ones already in place stay there (Δ = 0). `gradients` caches each decision's margin
+    gradient by key (one float64 backward pass each): steps are ~1e-6 of the input's scale, far too small to
+    change them. The input stays a random draw in every other respect. Returned in float32, with the keys
+    of the inert decisions: margins that do not depend on the input at all (a depthwise unit whose inputs are
+    all clipped to zero is its bias), which no input moves and no implementation rounds differently."""
     x64 = x.double().detach().requires_grad_()
     values = graph64.run(x64)
-    step = torch.zeros_like(x64)
+    rows, wanted = [], []
     for d in decisions:
         m = d.value(values)
-        (grad,) = torch.autograd.grad(m, x64, retain_graph=True)
+        if d.key not in gradients:
+            (grad,) = torch.autograd.grad(m, x64, retain_graph=True)
+            gradients[d.key] = grad.detach().reshape(-1)
         side = 1.0 if m.item() >= 0 else -1.0
-        step += (side * 2 * d.near_by - m.item()) / (grad * grad).sum().clamp_min(1e-300) * grad
-    return (x.double() + step).float()
+        rows.append(gradients[d.key])
+        wanted.append(side * 2 * d.near_by - m.item())
+    g = torch.stack(rows)
+    size = g.abs().amax(dim=1)
+    live = size > 1e-9 * size.max()
+    inert = {d.key for d, alive in zip(decisions, live.tolist()) if not alive}
+    if not live.any():
+        return x, inert
+    g, wanted = g[live], [w for w, alive in zip(wanted, live.tolist()) if alive]
+    gram = g @ g.T
+    # A tiny ridge: two decisions can have (nearly) the same gradient, e.g. a pool pair and its unit.
+    gram += torch.eye(len(g), dtype=gram.dtype) * 1e-12 * gram.diagonal().max()
+    a = torch.linalg.solve(gram, torch.tensor(wanted, dtype=torch.float64))
+    step = (g.T @ a).reshape(x64.shape)
+    return (x.double() + step).float(), inert

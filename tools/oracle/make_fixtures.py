@@ -279,7 +279,7 @@ def nudge(x: torch.Tensor, noise_seed: int) -> torch.Tensor:
 
 
 def draw_inputs(graph32, graph64, input_shape, seed: int, count: int, tries: int = 12, screen: int = 48,
-                repairs: int = 6, most: int = 400) -> tuple[torch.Tensor, torch.Tensor, list[float | None]]:
+                repairs: int = 10, most: int = 600, stubborn: int = 4) -> tuple[torch.Tensor, torch.Tensor, list[float | None]]:
     """`count` seeded inputs, each with its top-scoring class as target (a random class can be dead: with
     random weights, a ReLU before the classifier's pooling zeroes half of squeezenet's classes, and a zero
     gradient checks nothing).
@@ -287,8 +287,9 @@ def draw_inputs(graph32, graph64, input_shape, seed: int, count: int, tries: int
     Random inputs rarely have a well-defined float32 gradient (PyTorch's own float32 gradient of these
     graphs is typically 1e-3..1e-1 off float64: a few of millions of decisions sit within rounding of a
     kink). So each of up to `screen` seeded candidates has its near-kink decisions that matter found
-    (`kinks.near_kinks`) and, when there are at most `most`, is moved off them (`kinks.push_off`), up to
-    `repairs` times. Candidates left with none get the full `conditioning` check (three gradient passes), at
+    (`kinks.near_kinks`) and, when there are at most `most`, is moved off them and every one found before
+    (`kinks.push_off`), up to `repairs` times or until the steps stop changing which decisions are near. Candidates left with at most
+    `stubborn` get the full `conditioning` check (three gradient passes), at
     most `tries` of them, and the first stable to 1e-5 is taken. Otherwise the most stable checked candidate
     (or, if none was cleared, the one with the fewest near kinks) is taken, with a warning. With `tries` 0,
     the first candidate, unmeasured. Also returns each chosen input's instability (None when unmeasured)."""
@@ -308,15 +309,24 @@ def draw_inputs(graph32, graph64, input_shape, seed: int, count: int, tries: int
             if tries == 0:
                 best = (0, None, x, t, noise_seed)
                 break
+            pinned, gradients, inert, before = {}, {}, set(), None
             for repair in range(repairs + 1):
-                near = kinks.near_kinks(graph32, graph64, x, t, sensitivities)
-                if not near or repair == repairs or len(near) > most:
+                near = [d for d in kinks.near_kinks(graph32, graph64, x, t, sensitivities) if d.key not in inert]
+                keys = {d.key for d in near}
+                if not near or repair == repairs or len(near) > most or keys == before:
                     break
+                before = keys
+                for d in near:
+                    pinned.setdefault(d.key, d)
                 print(f"  candidate {attempt}: {len(near)} near kinks ({', '.join(map(repr, near[:4]))}"
-                      f"{', …' if len(near) > 4 else ''}), pushing the input off them", flush=True)
-                x = kinks.push_off(graph64, x, near)
+                      f"{', …' if len(near) > 4 else ''}), moving the input off {len(pinned)} pinned so far",
+                      flush=True)
+                x, dead = kinks.push_off(graph64, x, list(pinned.values()), gradients)
+                inert |= dead
             c = None
-            if not near:
+            # A few decisions the steps cannot move (they stay put step after step) may still be far enough from
+            # their kinks: `near` is 3× the layer's largest rounding. The full check decides.
+            if len(near) <= stubborn:
                 c = conditioning(graph32, graph64, x, t, noise_seed)
                 checked += 1
             print(f"  candidate {attempt}: {len(near)} near kinks"
