@@ -166,7 +166,7 @@ def near_kinks(graph32, graph64, x: torch.Tensor, target: torch.Tensor, cache: d
 
 
 def push_off(graph64, x: torch.Tensor, decisions: list[Decision], gradients: dict) -> tuple[torch.Tensor, set]:
-    """Moves the input so that each decision's margin becomes twice its closeness bound, on its float64 side:
+    """Moves the input so that each decision's margin becomes twice its closeness bound (on the side chosen below):
     the smallest step that does so for all of them at once to first order (G the gradients of the margins,
     step = Gᵀ (G Gᵀ)⁻¹ Δ). Independent steps per decision are not enough where decisions share inputs
     (mobilenet_v2's depthwise layers: each step undid others), so the caller passes every decision it has
@@ -177,25 +177,44 @@ def push_off(graph64, x: torch.Tensor, decisions: list[Decision], gradients: dic
     all clipped to zero is its bias), which no input moves and no implementation rounds differently."""
     x64 = x.double().detach().requires_grad_()
     values = graph64.run(x64)
-    rows, wanted = [], []
+    rows, margins = [], []
     for d in decisions:
         m = d.value(values)
         if d.key not in gradients:
             (grad,) = torch.autograd.grad(m, x64, retain_graph=True)
             gradients[d.key] = grad.detach().reshape(-1)
-        side = 1.0 if m.item() >= 0 else -1.0
         rows.append(gradients[d.key])
-        wanted.append(side * 2 * d.near_by - m.item())
+        margins.append(m.item())
     g = torch.stack(rows)
     size = g.abs().amax(dim=1)
     live = size > 1e-9 * size.max()
     inert = {d.key for d, alive in zip(decisions, live.tolist()) if not alive}
     if not live.any():
         return x, inert
-    g, wanted = g[live], [w for w, alive in zip(wanted, live.tolist()) if alive]
+    g = g[live]
+    margins = torch.tensor([m for m, alive in zip(margins, live.tolist()) if alive], dtype=torch.float64)
+    bounds = torch.tensor([d.near_by for d, alive in zip(decisions, live.tolist()) if alive], dtype=torch.float64)
     gram = g @ g.T
     # A tiny ridge: two decisions can have (nearly) the same gradient, e.g. a pool pair and its unit.
     gram += torch.eye(len(g), dtype=gram.dtype) * 1e-12 * gram.diagonal().max()
-    a = torch.linalg.solve(gram, torch.tensor(wanted, dtype=torch.float64))
+    # Either side of a kink is as good: each decision goes to the side it is on, unless two decisions with nearly
+    # the same gradient sit on opposite sides (mobilenet_v2's neighbouring depthwise units), where separating them
+    # takes a step orders of magnitude longer than moving both the same way. So the sides are chosen greedily:
+    # flip the decision that pulls hardest while that shortens the step.
+    sides = torch.where(margins >= 0, 1.0, -1.0).double()
+
+    def solve(sides):
+        a = torch.linalg.solve(gram, sides * 2 * bounds - margins)
+        return a, (a @ gram @ a).item()
+
+    a, norm = solve(sides)
+    for _ in range(min(16, len(sides))):
+        k = int(a.abs().argmax())
+        sides[k] = -sides[k]
+        b, flipped = solve(sides)
+        if flipped >= norm:
+            sides[k] = -sides[k]
+            break
+        a, norm = b, flipped
     step = (g.T @ a).reshape(x64.shape)
     return (x.double() + step).float(), inert
