@@ -279,7 +279,7 @@ def nudge(x: torch.Tensor, noise_seed: int) -> torch.Tensor:
 
 
 def draw_inputs(graph32, graph64, input_shape, seed: int, count: int, tries: int = 12, screen: int = 48,
-                repairs: int = 10, most: int = 600, stubborn: int = 4) -> tuple[torch.Tensor, torch.Tensor, list[float | None]]:
+                repairs: int = 10, most: int = 600, stubborn: int = 32) -> tuple[torch.Tensor, torch.Tensor, list[float | None]]:
     """`count` seeded inputs, each with its top-scoring class as target (a random class can be dead: with
     random weights, a ReLU before the classifier's pooling zeroes half of squeezenet's classes, and a zero
     gradient checks nothing).
@@ -324,8 +324,9 @@ def draw_inputs(graph32, graph64, input_shape, seed: int, count: int, tries: int
                 x, dead = kinks.push_off(graph64, x, list(pinned.values()), gradients)
                 inert |= dead
             c = None
-            # A few decisions the steps cannot move (they stay put step after step) may still be far enough from
-            # their kinks: `near` is 3× the layer's largest rounding. The full check decides.
+            # Decisions the steps could not clear (they stay put step after step, or each step brings a few new
+            # ones near: mobilenet_v2) may still be far enough from their kinks, `near` being 3× the layer's
+            # largest rounding. The full check decides.
             if len(near) <= stubborn:
                 c = conditioning(graph32, graph64, x, t, noise_seed)
                 checked += 1
