@@ -164,7 +164,10 @@ enum EmbeddingGridVerbs {
             }
             let (feats, width) = try features(args, data: data, context: context)
             let layer = try args.string("layer")
-            let x = net.preprocessing.normalize(Tensor(shape: [1, data.channels, data.height, data.width], data: pixels))
+            // In data's geometry, so it is fitted to the model exactly as data's images were.
+            let alone = Dataset(name: "query", pixels: pixels, channels: data.channels, height: data.height,
+                                width: data.width, labels: [0], classNames: [])
+            let x = ModelInput.batch(alone, 0..<1, for: net)
             guard let a = try net.graph.run([net.input: x], fetch: [layer], interruption: context.interruption)[layer] else {
                 throw FoveaError(.value, "layer \"\(layer)\" was not computed")
             }

@@ -6,7 +6,6 @@ import Engine
 enum LayerFeatures {
     /// - Parameters:
     ///   - batch: images per forward pass (fewer when fitting makes images large: `ModelInput.batchSize`).
-    ///   - parameter: the argument the dataset came in, for errors.
     /// - Returns: `[data.count, D]`, rows in the dataset's order.
     /// - Throws: when the layer is not computed, the N×D result would exceed the memory budget (checked after
     ///   the first batch, before the rest run), or on interrupt.

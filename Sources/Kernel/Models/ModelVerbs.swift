@@ -195,7 +195,7 @@ public enum ModelVerbs {
             Parameter("batch", .integer, default: .int(256), min: 1, max: 65536, doc: "images per forward pass"),
         ],
         returns: "Tensor",
-        doc: "The rows keep the dataset's order, so `data.labels` labels them.",
+        doc: "The rows keep the dataset's order, so `data.labels` labels them. Images that are not what the model takes are fitted to it as a single image is (gray ↔ RGB, resized to a fixed input size): Fashion-MNIST goes through an ImageNet model.",
         example: "feats = features(net, data, layer=\"fc1\")"
     ) { args, context in
         let net = try args.object("net", as: ModelValue.self).model
