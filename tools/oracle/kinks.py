@@ -10,8 +10,10 @@ Flip screening (float32 vs float64 forward passes) finds only the decisions that
 PyTorch's rounding; another implementation rounds differently and flips others (googlenet: an
 `inception3b` pooling window whose two largest values are 2e-8 of the layer's scale apart passed PyTorch's
 screen and flipped in Fovea). So this module looks at every decision's margin in float64 instead, keeps
-the ones close enough to a kink to flip (`closeness` of the layer's scale) *and* whose flip would move the
-input gradient measurably (`impact` of its largest element), and moves the input off them.
+the ones close enough to a kink to flip (within `CLOSENESS` times the float32 rounding measured in their
+layer) *and* whose flip would move the input gradient measurably (`impact` of its largest element), and moves
+the input off them (`push_off`). On the torchvision models nearly every near decision that gradient reaches
+matters: one flip typically moves the input gradient by 1e-2 … 1e-1 of its largest element.
 
 Estimating a flip's impact: flipping unit u changes the input gradient by g_u · ∂p_u/∂x, where g_u is the
 gradient arriving at the unit's output (one backward pass gives it for every unit at once) and ∂p_u/∂x its
@@ -80,6 +82,7 @@ class Decision:
 
     def __init__(self, kind: str, name: str, first: int, second: int | float, near_by: float, layer: str):
         self.kind, self.name, self.first, self.second, self.near_by, self.layer = kind, name, first, second, near_by, layer
+        self.impact = 0.0  # estimated change of the input gradient if it flipped, relative to its largest element
 
     @property
     def key(self) -> tuple:
