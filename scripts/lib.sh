@@ -20,6 +20,10 @@ RUNTIME_APT_PACKAGES=(
     fonts-dejavu-core dataset-fashion-mnist python3-skimage
 )
 
+# The Swift suites ./scripts/asan runs under the address sanitizer (a `swift test --filter`/`--skip` pattern):
+# every fuzzer (language, PNG/JPEG/ONNX/NPY/NPZ/IDX/safetensors files) and the atomic-write tests.
+ASAN_SUITES='FuzzTests|DataReaderRegressionTests|AtomicFileTests'
+
 # Headless Chromium and its WebDriver, for the JupyterLab browser test (Tests/Browser).
 BROWSER_APT_PACKAGES=(chromium chromium-driver)
 
