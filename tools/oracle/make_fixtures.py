@@ -253,11 +253,14 @@ def conditioning(graph32, graph64, x: torch.Tensor, target: torch.Tensor, noise_
     if an activation that matters sits that close to a kink, PyTorch and any other correct float32
     implementation can legitimately disagree by a large amount. Such inputs make useless oracles. This
     returns the larger of: the float32 gradient vs float64, and the float64 gradient's change when the
-    input moves by a few times that rounding — both relative to the gradient's largest element. When the
+    input moves so that every rectifier and pooling layer moves by `kinks.CLOSENESS` times that rounding
+    (`kinks.calibrated_nudge`) — both relative to the gradient's largest element. When the
     first already exceeds the 1e-5 acceptance bound, it alone is returned (the nudged pass is skipped).
     `graph32`/`graph64` are the same function in float32 and float64 (the exported ONNX graph run by
-    onnx_torch for the torchvision models, a module and its double copy for the small ones).
+    onnx_torch for the torchvision models).
     """
+    import kinks
+
     _, g64 = score_gradient(graph64, x.double(), target)
     _, g32 = score_gradient(graph32, x, target)
     scale = g64.abs().max().item()
@@ -266,16 +269,10 @@ def conditioning(graph32, graph64, x: torch.Tensor, target: torch.Tensor, noise_
     rounding = (g32.double() - g64).abs().max().item() / scale
     if rounding >= 1e-5:
         return rounding  # already rejected: spare the third pass (the result is then a lower bound)
-    _, g_nudged = score_gradient(graph64, nudge(x, noise_seed), target)
+    _, g_nudged = score_gradient(graph64, kinks.calibrated_nudge(graph32, graph64, x, noise_seed), target)
     moved = (g_nudged - g64).abs().max().item() / scale
     print(f"    float32 vs float64 {rounding:.1e}, float64 nudged {moved:.1e}", flush=True)
     return max(rounding, moved)
-
-
-def nudge(x: torch.Tensor, noise_seed: int) -> torch.Tensor:
-    """The input moved by a few times float32 rounding (float64), as `conditioning` moves it."""
-    noise = torch.randn(x.shape, generator=torch.Generator().manual_seed(noise_seed), dtype=torch.float64)
-    return x.double() + 3e-6 * x.std().item() * noise
 
 
 def draw_inputs(graph32, graph64, input_shape, seed: int, count: int, tries: int = 12, screen: int = 48,
@@ -288,7 +285,8 @@ def draw_inputs(graph32, graph64, input_shape, seed: int, count: int, tries: int
     graphs is typically 1e-3..1e-1 off float64: a few of millions of decisions sit within rounding of a
     kink). So each of up to `screen` seeded candidates has its near-kink decisions that matter found
     (`kinks.near_kinks`) and, when there are at most `most`, is moved off them and every one found before
-    (`kinks.push_off`), up to `repairs` times or until the steps stop changing which decisions are near. Candidates left with at most
+    (`kinks.push_off`) while every decision within `kinks.GUARD` near bounds is held where it is, up to `repairs`
+    times or until the steps stop changing which decisions are near. Candidates left with at most
     `stubborn` get the full `conditioning` check (three gradient passes), at
     most `tries` of them, and the first stable to 1e-5 is taken. Otherwise the most stable checked candidate
     (or, if none was cleared, the one with the fewest near kinks) is taken, with a warning. With `tries` 0,
@@ -318,10 +316,12 @@ def draw_inputs(graph32, graph64, input_shape, seed: int, count: int, tries: int
                 before = keys
                 for d in near:
                     pinned.setdefault(d.key, d)
+                guards = [d for d in kinks.near_kinks(graph32, graph64, x, t, sensitivities, within=kinks.GUARD)
+                          if d.key not in pinned and d.key not in inert]
                 print(f"  candidate {attempt}: {len(near)} near kinks ({', '.join(map(repr, near[:4]))}"
-                      f"{', …' if len(near) > 4 else ''}), moving the input off {len(pinned)} pinned so far",
-                      flush=True)
-                x, dead = kinks.push_off(graph64, x, list(pinned.values()), gradients)
+                      f"{', …' if len(near) > 4 else ''}), moving the input off {len(pinned)} pinned so far, "
+                      f"holding {len(guards)} more", flush=True)
+                x, dead = kinks.push_off(graph64, x, list(pinned.values()) + guards, gradients)
                 inert |= dead
             c = None
             # Decisions the steps could not clear (they stay put step after step, or each step brings a few new
