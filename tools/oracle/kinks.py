@@ -42,7 +42,7 @@ SAFETY = 10.0
 # The guard band: while near decisions are pushed off, every decision within this many near bounds of its kink is
 # held where it is (`push_off`), so that the step cannot bring it near. Without it, mobilenet_v2 (~280 near
 # decisions per random input, the ReLU6 units of 17 inverted-residual blocks) stalled at ~20–30: each step brought
-# as many decisions near as it cleared. With it: 351 → 166 → 60 → 5 → 0.
+# as many decisions near as it cleared. With it: 351 → 127 → 12 → 1 (its first fixture image).
 GUARD = 4.0
 
 
@@ -179,9 +179,9 @@ def push_off(graph64, x: torch.Tensor, decisions: list[Decision], gradients: dic
     below): the smallest step that does so for all of them at once to first order (G the gradients of the margins,
     step = Gᵀ (G Gᵀ)⁻¹ Δ). Independent steps per decision are not enough where decisions share inputs
     (mobilenet_v2's depthwise layers: each step undid others), so the caller passes every decision it has
-    pinned so far and the guard band (`GUARD`), and the ones already in place stay there (Δ = 0). `gradients` caches each decision's margin
-    gradient by key (one float64 backward pass each): steps are ~1e-6 of the input's scale, far too small to
-    change them. The input stays a random draw in every other respect. Returned in float32, with the keys
+    pinned so far and the guard band (`GUARD`), and the ones already in place stay there (Δ = 0). `gradients`
+    caches each decision's margin gradient by key (one float64 backward pass each): steps are 1e-6 … 1e-4 of the
+    input's scale, too small to change them. The input stays a random draw in every other respect. Returned in float32, with the keys
     of the inert decisions: margins that do not depend on the input at all (a depthwise unit whose inputs are
     all clipped to zero is its bias), which no input moves and no implementation rounds differently."""
     x64 = x.double().detach().requires_grad_()
