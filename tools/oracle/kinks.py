@@ -42,7 +42,7 @@ SAFETY = 10.0
 # The guard band: while near decisions are pushed off, every decision within this many near bounds of its kink is
 # held where it is (`push_off`), so that the step cannot bring it near. Without it, mobilenet_v2 (~280 near
 # decisions per random input, the ReLU6 units of 17 inverted-residual blocks) stalled at ~20–30: each step brought
-# as many decisions near as it cleared. With it: 351 → 127 → 12 → 1 (its first fixture image).
+# as many decisions near as it cleared. With it (from the third step on): 351 → 166 → 58 → 5 → 0.
 GUARD = 4.0
 
 
@@ -230,28 +230,3 @@ def push_off(graph64, x: torch.Tensor, decisions: list[Decision], gradients: dic
     step = (g.T @ a).reshape(x64.shape)
     return (x.double() + step).float(), inert
 
-
-def calibrated_nudge(graph32, graph64, x: torch.Tensor, noise_seed: int, closeness: float = CLOSENESS) -> torch.Tensor:
-    """`x` (float64) plus seeded Gaussian noise scaled so that every rectifier's and max-pool's input moves by at
-    least `closeness` times its float32 rounding (measured at `x`, as `near_kinks` measures it): the stability
-    check then asks exactly that no decision within the near bound flips the gradient. A fixed fraction of the
-    input's scale does not: 3e-6 of it moved mobilenet_v2's layers by 12–22× their rounding (7e-5 at block 14,
-    whose rounding is 4e-6), so it demanded a gradient constant over a region several times wider than any
-    float32 implementation strays. The layers move linearly in the noise at these sizes (no kink is crossed
-    by the probe that measures them, or the check fails anyway)."""
-    noise = torch.randn(x.shape, generator=torch.Generator().manual_seed(noise_seed), dtype=torch.float64)
-    x64 = x.double()
-    unit = 1e-6 * x64.std().item()
-    with torch.no_grad():
-        values32, values64 = graph32.run(x.float()), graph64.run(x64)
-        probe = graph64.run(x64 + unit * noise)
-    needed = 0.0  # the probe amplitude multiple that moves the least-moved layer by `closeness` × its rounding
-    for node in graph64.model.graph.node:
-        if node.op_type not in ("Relu", "Clip", "MaxPool"):
-            continue
-        name = node.input[0]
-        rounding = (values32[name].double() - values64[name]).abs().max().item()
-        moved = (probe[name] - values64[name]).abs().max().item()
-        if rounding > 0 and moved > 0:
-            needed = max(needed, closeness * rounding / moved)
-    return x64 + needed * unit * noise
