@@ -312,7 +312,10 @@ def draw_inputs(graph32, graph64, input_shape, seed: int, count: int, tries: int
                 break
             pinned, gradients, inert, before, guarding = {}, {}, set(), None, False
             for repair in range(repairs + 1):
-                near = [d for d in kinks.near_kinks(graph32, graph64, x, t, sensitivities) if d.key not in inert]
+                # One pass finds the near decisions and the guard band around them.
+                band = [d for d in kinks.near_kinks(graph32, graph64, x, t, sensitivities, within=kinks.GUARD)
+                        if d.key not in inert]
+                near = [d for d in band if d.is_near]
                 keys = {d.key for d in near}
                 if not near or repair == repairs or len(near) > most or keys == before:
                     break
@@ -323,8 +326,7 @@ def draw_inputs(graph32, graph64, input_shape, seed: int, count: int, tries: int
                 before = keys
                 for d in near:
                     pinned.setdefault(d.key, d)
-                guards = [d for d in kinks.near_kinks(graph32, graph64, x, t, sensitivities, within=kinks.GUARD)
-                          if d.key not in pinned and d.key not in inert] if guarding else []
+                guards = [d for d in band if d.key not in pinned] if guarding else []
                 print(f"  candidate {attempt}: {len(near)} near kinks ({', '.join(map(repr, near[:4]))}"
                       f"{', …' if len(near) > 4 else ''}), moving the input off {len(pinned)} pinned so far, "
                       f"holding {len(guards)} more", flush=True)
