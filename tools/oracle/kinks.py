@@ -88,11 +88,6 @@ class Decision:
     def __init__(self, kind: str, name: str, first: int, second: int | float, near_by: float, layer: str):
         self.kind, self.name, self.first, self.second, self.near_by, self.layer = kind, name, first, second, near_by, layer
         self.impact = 0.0  # estimated change of the input gradient if it flipped, relative to its largest element
-        self.margin = 0.0  # its distance to the kink when found (float64)
-
-    @property
-    def is_near(self) -> bool:
-        return self.margin < self.near_by
 
     @property
     def key(self) -> tuple:
@@ -124,9 +119,8 @@ def near_kinks(graph32, graph64, x: torch.Tensor, target: torch.Tensor, cache: d
     float32's rounding of a kink whose flip could move the gradient of logits[target] by more than
     `impact` of its largest element. Float32's rounding of a layer is measured, as the largest difference
     between `graph32`'s and `graph64`'s values relative to the layer's scale: it grows with depth, from
-    ~1e-7 at the first convolution to ~1e-6 thirty layers on. With `within` > 1, also the decisions within that
-    many near bounds, the guard band of `push_off` (each still has `near_by` = its near bound; `is_near` tells the
-    two apart)."""
+    ~1e-7 at the first convolution to ~1e-6 thirty layers on. With `within` > 1, the decisions within that many
+    near bounds (each still has `near_by` = its near bound): the guard band of `push_off`."""
     with torch.no_grad():
         values32 = graph32.run(x.float())
     values = graph64.run(x.double(), retain=True)
@@ -155,9 +149,7 @@ def near_kinks(graph32, graph64, x: torch.Tensor, target: torch.Tensor, cache: d
             for bound in bounds:
                 near = ((flat_pre - bound).abs() < within * near_by) & (flat_up > 0)
                 for k in near.nonzero().reshape(-1).tolist():
-                    d = Decision("unit", pre_name, k, bound, near_by, node.name)
-                    d.margin = (flat_pre[k] - bound).abs().item()
-                    candidates.append((d, flat_up[k].item()))
+                    candidates.append((Decision("unit", pre_name, k, bound, near_by, node.name), flat_up[k].item()))
         elif pre.dim() == 4:
             v, idx = _pool_windows(node, pre)
             top, where = v.topk(2, dim=2)
@@ -172,9 +164,7 @@ def near_kinks(graph32, graph64, x: torch.Tensor, target: torch.Tensor, cache: d
                 second = int(idx[n, c, where[n, c, 1, l], l])
                 if second < 0:
                     continue  # the runner-up is padding (-inf): no tie
-                d = Decision("pair", pre_name, first, second, near_by, node.name)
-                d.margin = gap[n, c, l].item()
-                candidates.append((d, up[n, c, l].item()))
+                candidates.append((Decision("pair", pre_name, first, second, near_by, node.name), up[n, c, l].item()))
         for decision, g in candidates:
             sensitivity = layer_sensitivity(graph64, x, decision.name, decision.first, cache)
             decision.impact = g * sensitivity * SAFETY / x_grad
@@ -192,8 +182,8 @@ def push_off(graph64, x: torch.Tensor, decisions: list[Decision], gradients: dic
     pinned so far and the guard band (`GUARD`), and the ones already in place stay there (Δ = 0). `gradients`
     caches each decision's margin gradient by key (one float64 backward pass each): steps are 1e-6 … 1e-4 of the
     input's scale, too small to change them. The input stays a random draw in every other respect. Returned in
-    float32, with the keys of the inert decisions: margins that do not depend on the input at all (a depthwise unit whose inputs are
-    all clipped to zero is its bias), which no input moves and no implementation rounds differently."""
+    float32, with the keys of the inert decisions: margins that do not depend on the input at all (a depthwise unit
+    whose inputs are all clipped to zero is its bias), which no input moves and no implementation rounds differently."""
     x64 = x.double().detach().requires_grad_()
     values = graph64.run(x64)
     rows, margins = [], []
