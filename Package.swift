@@ -1,5 +1,25 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+/// The engine's own kernels (pooling, rectifiers, Winograd transforms, image maps) are Swift SIMD code, which the
+/// baseline x86-64 target compiles to SSE2: without SSE4.1's blend every masked select is emulated, and a max pool
+/// that tracks its picks runs 3× slower than with AVX2 (1.30 ms against 0.44 ms for SqueezeNet's first pool). The
+/// kernel is built on the machine that runs it (the README's commands), so a release build targets Haswell's
+/// instruction set (AVX2, FMA, BMI2) when the building CPU has it. Swift emits no fused multiply-adds unasked and
+/// reassociates no float sums, so the numbers are the same bytes either way (compared on SqueezeNet's logits,
+/// saliency, guided backprop, Grad-CAM, integrated gradients and occlusion maps).
+let hostHasAVX2: Bool = {
+    #if arch(x86_64) && os(Linux)
+    guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
+    let present = Set(flags.split(separator: " ").map(String.init))
+    return ["avx", "avx2", "fma", "bmi1", "bmi2", "movbe", "f16c"].allSatisfy(present.contains)
+    #else
+    return false
+    #endif
+}()
+let engineReleaseFlags = ["-Ounchecked"] + (hostHasAVX2 ? ["-target-cpu", "haswell"] : [])
 
 /// Fovea: a Jupyter kernel for seeing inside convolutional networks.
 /// Protocol (Jupyter wire protocol) and Engine (numerics, pictures) never import each other;
@@ -35,7 +55,7 @@ let package = Package(
                 "COpenBLAS", "CPNG", "CJPEG", "CFreeType", "CZlib",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            swiftSettings: [.unsafeFlags(engineReleaseFlags, .when(configuration: .release))]
         ),
         .target(name: "Kernel", dependencies: ["Protocol", "Engine"]),
         .executableTarget(

@@ -38,7 +38,7 @@ enum BatchParallel {
             return
         }
         withBLASThreads(1) {
-            DispatchQueue.concurrentPerform(iterations: count) { w in
+            SpinningWorkers.shared.perform(count) { w in
                 insideRegion.withSet { body(w, (w * n / count)..<((w + 1) * n / count)) }
             }
         }
@@ -58,7 +58,7 @@ enum BatchParallel {
             if parts == 1 {
                 body(0)
             } else {
-                DispatchQueue.concurrentPerform(iterations: parts) { part in insideRegion.withSet { body(part) } }
+                SpinningWorkers.shared.perform(parts) { part in insideRegion.withSet { body(part) } }
             }
         }
     }
@@ -73,7 +73,7 @@ enum BatchParallel {
             body(0..<n)
             return
         }
-        DispatchQueue.concurrentPerform(iterations: count) { w in
+        SpinningWorkers.shared.perform(count) { w in
             insideRegion.withSet { body((w * n / count)..<((w + 1) * n / count)) }
         }
     }
