@@ -18,23 +18,29 @@ enum IdenticalPatches {
                       channels c: Int, _ w: Window2D) {
         let positions = w.outH * w.outW
         guard positions > 1, m > 0 else { return }
+        // Each position's identical left (else upper) neighbour: independent per position, so the rows are split
+        // between the cores (this scan was ~0.9 ms of a SqueezeNet forward on one core).
         var source = [Int32](repeating: -1, count: positions)
-        var duplicates = 0
-        for oh in 0..<w.outH {
-            for ow in 0..<w.outW {
-                let p = oh * w.outW + ow
-                var twin = -1
-                if ow > 0, samePatch(x, c, w, oh, ow, oh, ow - 1) {
-                    twin = p - 1
-                } else if oh > 0, samePatch(x, c, w, oh, ow, oh - 1, ow) {
-                    twin = p - w.outW
+        source.withUnsafeMutableBufferPointer { twin in
+            let twins = twin.baseAddress!
+            BatchParallel.split(w.outH, grain: Swift.max(1, 2048 / Swift.max(w.outW, 1))) { rows in
+                for oh in rows {
+                    for ow in 0..<w.outW {
+                        if ow > 0, samePatch(x, c, w, oh, ow, oh, ow - 1) {
+                            twins[oh * w.outW + ow] = Int32(oh * w.outW + ow - 1)
+                        } else if oh > 0, samePatch(x, c, w, oh, ow, oh - 1, ow) {
+                            twins[oh * w.outW + ow] = Int32((oh - 1) * w.outW + ow)
+                        }
+                    }
                 }
-                guard twin >= 0 else { continue }
-                source[p] = source[twin] >= 0 ? source[twin] : Int32(twin)
-                duplicates += 1
             }
         }
-        guard duplicates > 0 else { return }
+        guard source.contains(where: { $0 >= 0 }) else { return }
+        // Every run to its first position: twins lie earlier in row-major order, so theirs are resolved already.
+        for p in 0..<positions where source[p] >= 0 {
+            let twin = Int(source[p])
+            if source[twin] >= 0 { source[p] = source[twin] }
+        }
         // Runs that start apart (the background left and right of an object) meet again in one pooling
         // window further down: map the first position of every run to the first run with the same patch.
         var runStarts: [Int: [Int]] = [:]
@@ -54,9 +60,13 @@ enum IdenticalPatches {
         if !merged.isEmpty {
             for p in 0..<positions where source[p] >= 0 { source[p] = merged[source[p]] ?? source[p] }
         }
-        for channel in 0..<m {
-            let plane = y + channel * positions
-            for p in 0..<positions where source[p] >= 0 { plane[p] = plane[Int(source[p])] }
+        source.withUnsafeBufferPointer { sources in
+            BatchParallel.split(m, grain: Swift.max(1, 16_384 / positions)) { channels in
+                for channel in channels {
+                    let plane = y + channel * positions
+                    for p in 0..<positions where sources[p] >= 0 { plane[p] = plane[Int(sources[p])] }
+                }
+            }
         }
     }
 
