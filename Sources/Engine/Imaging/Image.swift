@@ -95,7 +95,24 @@ public struct Image: Sendable, Equatable {
     /// Values clamped into [0, 1] (NaN becomes 0), as every encoder needs.
     public func clamped() -> Image {
         var copy = self
-        copy.pixels = pixels.map { $0.isNaN ? 0 : min(max($0, 0), 1) }
+        copy.pixels.withUnsafeMutableBufferPointer { values in
+            guard let base = values.baseAddress else { return }
+            var i = 0
+            // Eight lanes at a time (the scalar map was ~0.3 ms of a 224×224 saliency figure). "Not above 0" takes
+            // NaN, −0 and negatives to +0, as `isNaN ? 0 : max(v, 0)` does.
+            while i + 8 <= values.count {
+                var v = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD8<Float>.self)
+                v.replace(with: 0, where: .!(v .> 0))
+                v.replace(with: 1, where: v .> 1)
+                UnsafeMutableRawPointer(base + i).storeBytes(of: v, as: SIMD8<Float>.self)
+                i += 8
+            }
+            while i < values.count {
+                let v = base[i]
+                base[i] = v.isNaN ? 0 : min(max(v, 0), 1)
+                i += 1
+            }
+        }
         return copy
     }
 

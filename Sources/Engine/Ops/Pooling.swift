@@ -189,20 +189,22 @@ public struct MaxPool: Operator {
                 ow += 1
             }
             // Edge windows, clipped by padding or by ceil mode's last window.
-            for ow in 0..<w.outW where ow < interior.lowerBound || ow >= interior.upperBound {
-                let w0 = ow * s - padLeft
-                let cols = Window2D.validTaps(start: w0, dilation: dilW, kernel: w.kW, extent: inW)
-                var best = -Float.infinity, pick = -1
-                for kh in rows {
-                    let rowStart = (h0 + kh * w.dilH) * inW
-                    for kw in cols {
-                        let i = rowStart + w0 + kw * dilW
-                        let v = plane[i]
-                        if pick < 0 || v > best || v != v { (best, pick) = (v, i) }
+            for side in 0..<2 {  // left edge, then right edge (the interior's columns are not visited)
+                for ow in side == 0 ? 0..<interior.lowerBound : interior.upperBound..<w.outW {
+                    let w0 = ow * s - padLeft
+                    let cols = Window2D.validTaps(start: w0, dilation: dilW, kernel: w.kW, extent: inW)
+                    var best = -Float.infinity, pick = -1
+                    for kh in rows {
+                        let rowStart = (h0 + kh * w.dilH) * inW
+                        for kw in cols {
+                            let i = rowStart + w0 + kw * dilW
+                            let v = plane[i]
+                            if pick < 0 || v > best || v != v { (best, pick) = (v, i) }
+                        }
                     }
+                    o[ow] = best
+                    index?[ow] = Int32(pick)
                 }
-                o[ow] = best
-                index?[ow] = Int32(pick)
             }
         }
     }
