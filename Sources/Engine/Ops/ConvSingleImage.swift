@@ -4,8 +4,8 @@ import Foundation
 /// its own shape, each part a single-threaded GEMM — instead of one GEMM on OpenBLAS's threads, whose workers
 /// spend much of a small layer (SqueezeNet's 13×13 and 27×27 fire modules) yielding to each other.
 ///
-/// - Forward: parts are bands of output rows; each unfolds only its rows (im2col) and multiplies them by all
-///   of W, then adds the bias while the band is in cache. A pointwise convolution whose weights dwarf its maps
+/// - Forward: parts are bands of output rows; each unfolds only its rows (im2col), writes the bias into its
+///   band and adds the product of all of W with its columns. A pointwise convolution whose weights dwarf its maps
 ///   (`forwardSplitsChannels`) is cut into bands of output channels instead.
 /// - Input gradient: parts are bands of input channels; each computes its rows of Wᵀ·dY and folds them back
 ///   (col2im) onto its own channels of dX, so no two parts write the same element.
@@ -114,14 +114,15 @@ extension Conv {
                 b = UnsafePointer(col)
                 ldb = width
             }
-            BLAS.sgemm(m: channels.count, n: width, k: k, a: wg, lda: k, b: b, ldb: ldb, c: yg, ldc: planeOut)
+            // The bias is written first and the product added to it (β = 1): OpenBLAS would otherwise clear the
+            // band (β = 0) before adding the product, and the bias would take a third pass over it.
             if let bias {
                 for o in 0..<channels.count {
-                    let value = bias[g * p.mg + channels.lowerBound + o]
-                    let row = yg + o * planeOut
-                    for j in 0..<width { row[j] += value }
+                    (yg + o * planeOut).update(repeating: bias[g * p.mg + channels.lowerBound + o], count: width)
                 }
             }
+            BLAS.sgemm(m: channels.count, n: width, k: k, a: wg, lda: k, b: b, ldb: ldb, beta: bias == nil ? 0 : 1,
+                       c: yg, ldc: planeOut)
         }
     }
 
