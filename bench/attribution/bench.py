@@ -8,6 +8,7 @@ figure is built but not encoded); Captum as `attribute()` on the torch model. Al
 that shows an 8×8 grid of 14×14 activation maps, against the same grid drawn by matplotlib inline in ipykernel.
 
     /work/venv/bin/python bench/attribution/bench.py [--kernel PATH] [--methods occlusion,saliency] [--no-display]
+                                                     [--rounds N]
 
 The harness needs jupyter_client and a `python3` kernel with matplotlib (/work/venv); the torch side (export,
 Captum timings) runs in a second interpreter with torch, torchvision, captum, onnx (`FOVEA_TORCH_PYTHON`,
@@ -17,6 +18,9 @@ kernelspec). Build it with `swift build -c release --build-path .build-release -
 Goals (issue 5): each method ≤ 0.5× Captum's time; the display cell ≤ 0.1× matplotlib's.
 Besides wall time, each row gives the CPU seconds of the best run (the kernel process's user + system time from
 /proc, torch's `time.process_time()`), which a loaded machine disturbs less than wall time.
+Each round times Captum, then Fovea (best of REPEATS after a warm-up each); with several rounds (`--rounds`, default 3)
+a last table gives every method's ratio per round and their median: on a shared host either side's times move by up
+to 1.8× between minutes, and a ratio is only as good as the two times it pairs.
 """
 import argparse
 import json
@@ -27,7 +31,7 @@ import sys
 import tempfile
 import time
 
-REPEATS = 3
+REPEATS = 5
 METHODS = ["occlusion 32/16", "saliency", "guided backprop", "grad-cam", "integrated (50)"]
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -135,6 +139,7 @@ def main():
     parser.add_argument("--kernel", help="fovea-kernel binary (default: .build-release, else the installed kernelspec)")
     parser.add_argument("--methods", help="comma-separated prefixes of the methods to time (default: all)")
     parser.add_argument("--no-display", action="store_true", help="skip the display-path comparison")
+    parser.add_argument("--rounds", type=int, default=3, help="times to repeat the whole comparison (default 3)")
     args = parser.parse_args()
     methods = [m for m in METHODS if not args.methods or any(m.startswith(p.strip()) for p in args.methods.split(","))]
     if args.torch:
@@ -142,33 +147,41 @@ def main():
     from jupyter_client.manager import KernelManager
     work = tempfile.mkdtemp(prefix="fovea-bench-attr-")
     torch_python = os.environ.get("FOVEA_TORCH_PYTHON", "/work/torchenv/bin/python")
-    subprocess.run([torch_python, os.path.abspath(__file__), "--torch", work] + (["--methods", args.methods] if args.methods else []),
-                   check=True)
-    with open(os.path.join(work, "torch.json")) as f:
-        theirs = json.load(f)
-    target = theirs["target"]
     built = os.path.join(ROOT, ".build-release", "release", "fovea-kernel")
     kernel = args.kernel or (built if os.path.exists(built) else None)
     kernel_name = kernel_spec(work, os.path.abspath(kernel)) if kernel else "fovea"
-    fovea_cells = {
-        "occlusion 32/16": f"occlusion(net, x, target={target}, patch=32, stride=16, fill=0, score=\"logit\", batch=16);",
-        "saliency": f"saliency(net, x, target={target});",
-        "guided backprop": f"saliency(net, x, target={target}, method=\"guided\");",
-        "grad-cam": f"gradcam(net, x, target={target}, layer=\"features.12\");",
-        "integrated (50)": f"saliency(net, x, target={target}, method=\"integrated\", steps=50);",
-    }
-    km = KernelManager(kernel_name=kernel_name)
-    km.start_kernel(cwd=work)
-    kc = km.client()
-    kc.start_channels()
-    kc.wait_for_ready(timeout=60)
-    pid = getattr(getattr(km.provisioner, "process", None), "pid", None) or getattr(getattr(km, "kernel", None), "pid", None)
-    run_cell(kc, 'net = model("squeezenet1_1.onnx")\nx = load("x.npy")')
-    rows = [(name, best(lambda: run_cell(kc, fovea_cells[name], pid=pid)), theirs["times"][name]) for name in methods]
+    km = kc = pid = None
+    rounds = []
+    for _ in range(args.rounds):
+        subprocess.run([torch_python, os.path.abspath(__file__), "--torch", work]
+                       + (["--methods", args.methods] if args.methods else []), check=True)
+        with open(os.path.join(work, "torch.json")) as f:
+            theirs = json.load(f)
+        target = theirs["target"]
+        fovea_cells = {
+            "occlusion 32/16": f"occlusion(net, x, target={target}, patch=32, stride=16, fill=0, score=\"logit\", batch=16);",
+            "saliency": f"saliency(net, x, target={target});",
+            "guided backprop": f"saliency(net, x, target={target}, method=\"guided\");",
+            "grad-cam": f"gradcam(net, x, target={target}, layer=\"features.12\");",
+            "integrated (50)": f"saliency(net, x, target={target}, method=\"integrated\", steps=50);",
+        }
+        if km is None:
+            km = KernelManager(kernel_name=kernel_name)
+            km.start_kernel(cwd=work)
+            kc = km.client()
+            kc.start_channels()
+            kc.wait_for_ready(timeout=60)
+            pid = getattr(getattr(km.provisioner, "process", None), "pid", None) or getattr(getattr(km, "kernel", None), "pid", None)
+            run_cell(kc, 'net = model("squeezenet1_1.onnx")\nx = load("x.npy")')
+        rows = [(name, best(lambda: run_cell(kc, fovea_cells[name], pid=pid)), theirs["times"][name]) for name in methods]
+        report(theirs, kernel, rows)
+        rounds.append(rows)
+    if len(rounds) > 1:
+        summarize(rounds)
     if args.no_display:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
-        return report(theirs, kernel, rows, None)
+        return
     # Display path: an 8×8 grid of 14×14 activation maps, shown (PNG encoded and sent).
     run_cell(kc, 'small = model("maps.onnx")\ny = load("y.npy")')
     run_cell(kc, 'activations(small, y, small.layers[0])')  # warm-up
@@ -191,21 +204,26 @@ def main():
     theirs_display = statistics.median(run_cell(pc, mpl) for _ in range(7))
     pc.stop_channels()
     py.shutdown_kernel(now=True)
-    report(theirs, kernel, rows, (ours_display, theirs_display))
+    print(f"{'display 8×8 maps':<18}{ours_display:>10.3f}{theirs_display:>10.3f}{ours_display / theirs_display:>8.2f}"
+          "   (Fovea activations() vs matplotlib inline in ipykernel, execute → idle, median of 7)")
 
 
-def report(theirs, kernel, rows, display):
+def report(theirs, kernel, rows):
     print(f"squeezenet1_1 224×224, batch 1; torch {theirs['torch']} threads {theirs['threads']}; BLAS: {theirs['blas']}")
     print(f"kernel: {kernel or 'installed fovea kernelspec'}; load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     print(f"{'method':<18}{'Fovea s':>10}{'Captum s':>10}{'ratio':>8}{'Fovea CPU s':>13}{'Captum CPU s':>14}{'CPU ratio':>11}")
     for name, (ours, ours_cpu), (theirs_t, theirs_cpu) in rows:
         print(f"{name:<18}{ours:>10.3f}{theirs_t:>10.3f}{ours / theirs_t:>8.2f}{ours_cpu:>13.3f}{theirs_cpu:>14.3f}"
               f"{ours_cpu / theirs_cpu:>11.2f}")
-    if display is None:
-        return
-    ours_display, theirs_display = display
-    print(f"{'display 8×8 maps':<18}{ours_display:>10.3f}{theirs_display:>10.3f}{ours_display / theirs_display:>8.2f}"
-          "   (Fovea activations() vs matplotlib inline in ipykernel, execute → idle, median of 7)")
+    sys.stdout.flush()
+
+
+def summarize(rounds):
+    """Per method: the wall-time ratio of every round and their median."""
+    print(f"\n{'method':<18}{'ratio per round':>40}{'median':>8}")
+    for i, (name, _, _) in enumerate(rounds[0]):
+        ratios = [rows[i][1][0] / rows[i][2][0] for rows in rounds]
+        print(f"{name:<18}{' '.join(f'{r:.2f}' for r in ratios):>40}{statistics.median(ratios):>8.2f}")
 
 
 if __name__ == "__main__":
