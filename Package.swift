@@ -4,7 +4,8 @@ import PackageDescription
 
 /// The engine's own kernels (pooling, rectifiers, Winograd transforms, image maps) are Swift SIMD code, which the
 /// baseline x86-64 target compiles to SSE2: without SSE4.1's blend every masked select is emulated, and a max pool
-/// that tracks its picks runs 3× slower than with AVX2 (1.30 ms against 0.44 ms for SqueezeNet's first pool). The
+/// that tracks its picks ran 1.6–3× slower than with AVX2 (0.71–1.30 ms against 0.44 ms for SqueezeNet's first
+/// pool on one core, best of 5; the slower figure with the window size known at compile time). The
 /// kernel is built on the machine that runs it (the README's commands), so a release build targets Haswell's
 /// instruction set (AVX2, FMA, BMI2) when the building CPU has it. Swift emits no fused multiply-adds unasked and
 /// reassociates no float sums, so the numbers are the same bytes either way (compared on SqueezeNet's logits,
