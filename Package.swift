@@ -15,12 +15,13 @@ let hostHasAVX2: Bool = {
     guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
           let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
     let present = Set(flags.split(separator: " ").map(String.init))
-    return ["avx", "avx2", "fma", "bmi1", "bmi2", "movbe", "f16c"].allSatisfy(present.contains)
+    return ["avx", "avx2", "fma", "bmi1", "bmi2", "movbe", "f16c"].allSatisfy(present.contains)  // = InstructionSet.required
     #else
     return false
     #endif
 }()
-let engineReleaseFlags = ["-Ounchecked"] + (hostHasAVX2 ? ["-target-cpu", "haswell"] : [])
+/// `FOVEA_TARGETS_HASWELL` makes the binary check at start-up that it runs on such a CPU (`InstructionSet`).
+let engineReleaseFlags = ["-Ounchecked"] + (hostHasAVX2 ? ["-target-cpu", "haswell", "-D", "FOVEA_TARGETS_HASWELL"] : [])
 
 /// Fovea: a Jupyter kernel for seeing inside convolutional networks.
 /// Protocol (Jupyter wire protocol) and Engine (numerics, pictures) never import each other;
@@ -61,7 +62,7 @@ let package = Package(
         .target(name: "Kernel", dependencies: ["Protocol", "Engine"]),
         .executableTarget(
             name: "fovea-kernel",
-            dependencies: ["Kernel", "Protocol", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Kernel", "Engine", "Protocol", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),

@@ -2,9 +2,24 @@
 ///   fovea-kernel -f CONNECTION_FILE            serve (what kernel.json's argv runs)
 ///   fovea-kernel install [--user|--sys-prefix|--prefix P] [--name fovea]
 import ArgumentParser
+import Engine
 import Foundation
 import Kernel
 import Protocol
+
+/// Stops with a message when this CPU lacks an extension the engine was compiled for (a release build targets the
+/// CPU that built it), rather than letting the first cell die of an illegal instruction.
+func requireInstructionSet() throws {
+    let missing = InstructionSet.missing()
+    guard !missing.isEmpty else { return }
+    FileHandle.standardError.write(Data("""
+        error: this fovea-kernel was built for x86-64 CPUs with AVX2 and FMA (Haswell, 2013, or newer), as the machine \
+        that built it has; this CPU lacks \(missing.joined(separator: ", ")). Build the kernel from source on this \
+        machine (the README's `./scripts/run`, or `./scripts/package` here for a tarball).
+
+        """.utf8))
+    throw ExitCode(3)
+}
 
 struct FoveaKernel: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,6 +53,7 @@ struct Run: ParsableCommand {
     var tsnePointsLimit: String?
 
     func run() throws {
+        try requireInstructionSet()
         // Budgets first: the session copies them when it is created. Options override the environment.
         try SessionLimits.configure(environment: ProcessInfo.processInfo.environment, memory: memoryLimit,
                                     pixels: pixelLimit, tsnePoints: tsnePointsLimit)
@@ -68,6 +84,7 @@ struct Install: ParsableCommand {
     }
 
     func run() throws {
+        try requireInstructionSet()
         let scope: KernelspecInstaller.Scope = sysPrefix ? .sysPrefix : prefix.map { .prefix($0) } ?? .user
         let directory = try KernelspecInstaller(name: name, scope: scope).install(executable: Self.executablePath())
         print("Installed kernelspec \(name) in \(directory.path)")

@@ -43,8 +43,9 @@ final class SpinningWorkers: @unchecked Sendable {
         threadCount = threads
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(wake, nil)
+        // The threads never exit and keep their pool alive: the process makes one (`shared`), tests a few more.
         for _ in 0..<threads {
-            let thread = Thread { [unowned self] in self.workLoop() }
+            let thread = Thread { self.workLoop() }
             thread.name = "fovea-worker"
             thread.stackSize = 1 << 22
             thread.start()
