@@ -26,6 +26,8 @@ import Testing
         Case(input: [1, 2, 5, 6], kernel: [2, 3], strides: [1, 2], pads: [0, 1, 1, 0], countIncludePad: true),
         Case(input: [1, 1, 5, 5], kernel: [3, 3], strides: nil),
         Case(input: [1, 2, 8, 8], kernel: [3, 3], strides: [3, 3], pads: [1, 1, 1, 1], ceil: true),
+        // Rows of ≥ 8 interior windows: the written-out 3×3 stride-2 scan, with ceil mode's clipped last row.
+        Case(input: [1, 2, 22, 41], kernel: [3, 3], strides: [2, 2], ceil: true),
     ]
 
     @Test(arguments: cases)
@@ -48,6 +50,62 @@ import Testing
         let op = MaxPool(kernelShape: [2, 2], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [2, 2])
         let check = try GradientCheck.run(op, inputs: [TestSupport.distinct([1, 2, 6, 6], seed: 5)], eps: 1e-3)
         #expect(check.passed, "\(check)")
+    }
+
+    /// Exact ties and NaNs on planes wide enough for the vector scans: values and routed gradients against a scalar
+    /// scan of each window in row-major order (first maximum wins, a NaN wins and the last NaN is kept).
+    @Test(arguments: [(3, 2, true), (3, 2, false), (2, 2, false), (3, 1, false)])
+    func maxPoolTiesFollowRowMajorOrder(kernel: Int, stride: Int, ceil: Bool) throws {
+        let (h, w) = (22, 45)  // ceil mode: the last row of windows has two rows
+        var generator = SeededGenerator(seed: 9)
+        var values = (0..<(2 * h * w)).map { _ in Float(Int(generator.nextNormal() * 2)) }  // few distinct values
+        values[5 * w + 17] = .nan
+        values[h * w + 9 * w + 30] = .nan
+        values[h * w + 9 * w + 31] = .nan
+        let x = Tensor(shape: [1, 2, h, w], data: values)
+        let op = MaxPool(kernelShape: [kernel, kernel], strides: [stride, stride], ceilMode: ceil)
+        let (outputs, state) = try op.forwardRecordingState([x])
+        let y = outputs[0]
+        let (outH, outW) = (y.shape[2], y.shape[3])
+        let ones = Tensor(shape: y.shape, data: [Float](repeating: 1, count: y.count))
+        let dx = try op.backward(BackwardContext(
+            inputs: [x], outputs: [y], handoff: GradientHandoff([ones]), needsInputGradient: [true], reluRule: .plain,
+            inputShapes: [x.shape], outputShapes: [y.shape], state: state))[0]!
+        var expectedY = [Float](), expectedDx = [Float](repeating: 0, count: x.count)
+        for plane in 0..<2 {
+            for oh in 0..<outH {
+                for ow in 0..<outW {
+                    var best = -Float.infinity, pick = -1
+                    for kh in 0..<kernel where oh * stride + kh < h {
+                        for kw in 0..<kernel where ow * stride + kw < w {
+                            let i = plane * h * w + (oh * stride + kh) * w + ow * stride + kw
+                            if pick < 0 || values[i] > best || values[i].isNaN { (best, pick) = (values[i], i) }
+                        }
+                    }
+                    expectedY.append(best)
+                    expectedDx[pick] += 1
+                }
+            }
+        }
+        #expect(y.scalars.map(\.bitPattern) == expectedY.map(\.bitPattern))
+        #expect(dx.scalars == expectedDx)
+        // Without the recorded picks (a context built by hand) backward scans the windows again: the same routes.
+        let rescanned = try op.backward(BackwardContext(
+            inputs: [x], outputs: [y], outputGradients: [ones], needsInputGradient: [true]))[0]!
+        #expect(rescanned.scalars == expectedDx)
+    }
+
+    /// Eight planes are summed side by side; every mean is still its plane's sum in order, divided by its size.
+    @Test func globalAveragePoolSumsEachPlaneInOrder() throws {
+        let x = TestSupport.randn([2, 19, 13, 13], seed: 4)
+        let y = try GlobalAveragePool().forward([x])[0]
+        let expected = (0..<38).map { p -> Float in
+            var sum: Float = 0
+            for j in 0..<169 { sum += x.scalars[p * 169 + j] }
+            return sum / 169
+        }
+        #expect(y.shape == [2, 19, 1, 1])
+        #expect(y.scalars.map(\.bitPattern) == expected.map(\.bitPattern))
     }
 
     @Test func globalAveragePoolBackward() throws {

@@ -4,23 +4,23 @@ import Testing
 /// Convolution outputs at positions with identical input patches are bit-identical (as in exact arithmetic and
 /// in PyTorch), whatever rounding the GEMM kernel applies column by column.
 struct IdenticalPatchesTests {
-    /// A 3-channel 40×40 image: a constant background with an object in the middle that splits the background
+    /// A 3-channel 40×37 image (a width that is no multiple of 8): a constant background with an object in the middle that splits the background
     /// into runs starting apart (left and right of the object) which meet again below it.
     static func picture() -> Tensor {
         var generator = SeededGenerator(seed: 7)
-        var values = [Float](repeating: 0, count: 3 * 40 * 40)
+        var values = [Float](repeating: 0, count: 3 * 40 * 37)
         for c in 0..<3 {
             for y in 0..<40 {
-                for x in 0..<40 {
+                for x in 0..<37 {
                     let inObject = (8..<24).contains(y) && (12..<28).contains(x)
-                    values[(c * 40 + y) * 40 + x] = inObject ? generator.nextNormal() : -0.8101984 + Float(c) * 0.3
+                    values[(c * 40 + y) * 37 + x] = inObject ? generator.nextNormal() : -0.8101984 + Float(c) * 0.3
                 }
             }
         }
-        return Tensor(shape: [1, 3, 40, 40], data: values)
+        return Tensor(shape: [1, 3, 40, 37], data: values)
     }
 
-    @Test(arguments: [(1, 1, 1), (3, 1, 1), (3, 2, 1), (3, 1, 2), (1, 2, 0)])
+    @Test(arguments: [(1, 1, 0), (1, 1, 1), (3, 1, 1), (3, 2, 1), (3, 1, 2), (1, 2, 0)])
     func identicalPatchesGiveIdenticalOutputs(kernel: Int, stride: Int, pad: Int) throws {
         let x = Self.picture()
         let weight = Tensor.random([64, 3, kernel, kernel], .normal(mean: 0, std: 0.3), seed: 1)
@@ -38,7 +38,7 @@ struct IdenticalPatchesTests {
                         for kh in 0..<kernel {
                             for kw in 0..<kernel {
                                 let (iy, ix) = (oh * stride - pad + kh, ow * stride - pad + kw)
-                                patch.append((0..<40).contains(iy) && (0..<40).contains(ix) ? xs[(c * 40 + iy) * 40 + ix] : 0)
+                                patch.append((0..<40).contains(iy) && (0..<37).contains(ix) ? xs[(c * 40 + iy) * 37 + ix] : 0)
                             }
                         }
                     }
@@ -71,8 +71,8 @@ struct IdenticalPatchesTests {
                                         for kh in 0..<kernel {
                                             for kw in 0..<kernel {
                                                 let (iy, ix) = (oh * stride - pad + kh, ow * stride - pad + kw)
-                                                guard (0..<40).contains(iy), (0..<40).contains(ix) else { continue }
-                                                s += Double(xs[(c * 40 + iy) * 40 + ix]) * Double(ws[((m * 3 + c) * kernel + kh) * kernel + kw])
+                                                guard (0..<40).contains(iy), (0..<37).contains(ix) else { continue }
+                                                s += Double(xs[(c * 40 + iy) * 37 + ix]) * Double(ws[((m * 3 + c) * kernel + kh) * kernel + kw])
                                             }
                                         }
                                     }
@@ -84,6 +84,36 @@ struct IdenticalPatchesTests {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Pointwise convolutions find twins row by row over all channels at once; the result must be the position-by-position
+/// scan's, on input like a ReLU's output (most channels exactly zero over wide regions, runs of equal vectors).
+struct PointwiseTwinsTests {
+    @Test(arguments: [(32, 23, 37), (64, 9, 8), (5, 4, 3), (16, 1, 17)])
+    func rowScanMatchesPositionScan(channels: Int, height: Int, width: Int) throws {
+        var generator = SeededGenerator(seed: 11)
+        var values = [Float](repeating: 0, count: channels * height * width)
+        for c in 0..<channels {
+            for y in 0..<height {
+                for x in 0..<width {
+                    // Blocks of 3×2 positions share a value in most channels; a few channels vary per position.
+                    let shared = Float((y / 2 + x / 3) % 4) - 1.5
+                    let own = generator.nextNormal()
+                    let v: Float = c % 7 == 6 && (x + y) % 5 == 0 ? own : shared
+                    values[(c * height + y) * width + x] = c % 3 == 0 ? max(v, 0) : (v == 0.5 ? -0.0 : v)
+                }
+            }
+        }
+        let window = try Window2D(inH: height, inW: width, kernel: [1, 1], strides: [1, 1], pads: [0, 0, 0, 0],
+                                  dilations: [1, 1], autoPad: .notSet)
+        #expect(window.isPointwise)
+        values.withUnsafeBufferPointer { xs in
+            let fast = IdenticalPatches.neighbourTwins(xs.baseAddress!, channels, window)
+            let slow = IdenticalPatches.neighbourTwins(xs.baseAddress!, channels, window, byPosition: true)
+            #expect(fast == slow)
+            #expect(slow.contains { $0 >= 0 } && slow.contains { $0 < 0 } || height * width < 4)
         }
     }
 }
