@@ -15,11 +15,15 @@ extension Graph {
         var values = try startingValues(feeds)
         var result: [String: Tensor] = [:]
         for name in keep { if let v = values[name] { result[name] = v } }
+        let fused = rectifiedConvolutions(in: order, keeping: keep)
+        let fusedRelus = Set(fused.values)
         for i in order {
             try interruption?.check()
             let node = nodes[i]
-            let outputsOfNode = try execute(node, values: values)
-            for (name, tensor) in zip(node.outputs, outputsOfNode) where !name.isEmpty {
+            // A fused Relu's output came with its convolution's; a fused convolution's output is the Relu's.
+            let outputsOfNode = fusedRelus.contains(i) ? [] : try execute(node, values: values, rectified: fused[i] != nil)
+            let named = fused[i].map { nodes[$0].outputs } ?? node.outputs
+            for (name, tensor) in zip(named, outputsOfNode) where !name.isEmpty {
                 if keep.contains(name) { result[name] = tensor }
                 if remainingUses[name, default: 0] > 0 { values[name] = tensor }
             }
@@ -65,12 +69,25 @@ extension Graph {
             retained = keep
         }
         var states: [Int: any Sendable] = [:]
+        // Only when values are pruned: a pass keeping everything keeps each convolution's unrectified output too.
+        let fused = retained.map { rectifiedConvolutions(in: order, keeping: $0) } ?? [:]
+        let fusedRelus = Set(fused.values)
         for i in order {
             try interruption?.check()
             let node = nodes[i]
-            let (outputsOfNode, state) = try execute(node, values: values, recordingState: true)
-            if let state { states[i] = state }
-            for (name, tensor) in zip(node.outputs, outputsOfNode) where !name.isEmpty {
+            var named = node.outputs
+            var outputsOfNode: [Tensor] = []
+            if let relu = fused[i] {
+                // The convolution's output is the Relu's; its own shape is still recorded for the backward pass.
+                outputsOfNode = try execute(node, values: values, rectified: true)
+                named = nodes[relu].outputs
+                shapes[node.outputs[0]] = outputsOfNode.first?.shape
+            } else if !fusedRelus.contains(i) {
+                let (results, state) = try execute(node, values: values, recordingState: true)
+                outputsOfNode = results
+                if let state { states[i] = state }
+            }
+            for (name, tensor) in zip(named, outputsOfNode) where !name.isEmpty {
                 shapes[name] = tensor.shape
                 if retained == nil || retained!.contains(name) || remainingUses[name, default: 0] > 0 {
                     values[name] = tensor
@@ -111,13 +128,14 @@ extension Graph {
         return values
     }
 
-    /// Runs one node, wrapping op failures in a `GraphError` that names the node.
-    func execute(_ node: Node, values: [String: Tensor]) throws -> [Tensor] {
-        try execute(node, values: values, recordingState: false).outputs
+    /// Runs one node, wrapping op failures in a `GraphError` that names the node; a convolution with the ReLU
+    /// after it fused in when `rectified` (`rectifiedConvolutions`).
+    func execute(_ node: Node, values: [String: Tensor], rectified: Bool = false) throws -> [Tensor] {
+        try execute(node, values: values, recordingState: false, rectified: rectified).outputs
     }
 
     /// `execute`, through the op's `forwardRecordingState` when `recordingState` (a pass kept for backward).
-    func execute(_ node: Node, values: [String: Tensor], recordingState: Bool) throws
+    func execute(_ node: Node, values: [String: Tensor], recordingState: Bool, rectified: Bool = false) throws
         -> (outputs: [Tensor], state: (any Sendable)?) {
         var args: [Tensor?] = []
         args.reserveCapacity(node.inputs.count)
@@ -132,7 +150,15 @@ extension Graph {
             args.append(v)
         }
         do {
-            let (results, state) = recordingState ? try node.op.forwardRecordingState(args) : (try node.op.forward(args), nil)
+            let results: [Tensor]
+            var state: (any Sendable)?
+            if rectified, let conv = node.op as? Conv {
+                results = try conv.forward(args, rectified: true)
+            } else if recordingState {
+                (results, state) = try node.op.forwardRecordingState(args)
+            } else {
+                results = try node.op.forward(args)
+            }
             guard results.count >= node.outputs.filter({ !$0.isEmpty }).count else {
                 throw GraphError(
                     node: node.name, opType: node.op.opType,

@@ -63,6 +63,13 @@ public struct Conv: Operator {
     }
 
     public func forward(_ inputs: [Tensor?]) throws -> [Tensor] {
+        try forward(inputs, rectified: false)
+    }
+
+    /// The forward pass, with `rectified` followed by a ReLU applied where the output is still in cache (each
+    /// band right after its GEMM on the single-image and batch paths): for a graph whose Conv output only feeds a
+    /// Relu and is kept for nobody else (`Graph.rectifiedConvolutions`). The same numbers as the two ops in turn.
+    func forward(_ inputs: [Tensor?], rectified: Bool) throws -> [Tensor] {
         let x = try inputs.required(0)
         let weight = try inputs.required(1, "weight")
         let bias = inputs.optional(2)
@@ -82,11 +89,17 @@ public struct Conv: Operator {
             }
             unifyIdenticalPatches(&y, x, p)
             if let bias { addChannelBias(&y, bias) }
+            if rectified { rectifyInPlace(&y) }
             return [y]
         }
-        if ConvMinibatch.applies(self, p) { return [ConvMinibatch.forward(x, weight, bias, p)] }
+        if ConvMinibatch.applies(self, p) {
+            var batch = ConvMinibatch.forward(x, weight, bias, p)
+            if rectified { rectifyInPlace(&batch) }
+            return [batch]
+        }
         if runsAsSingleImage(p) {
-            var single = forwardSingleImage(x, weight, bias, p)
+            // Rectifying before copying twins' outputs gives the same bytes as after (a copy of max(v, 0) is max(v, 0)).
+            var single = forwardSingleImage(x, weight, bias, p, rectified: rectified)
             unifyIdenticalPatches(&single, x, p)
             return [single]
         }
@@ -104,7 +117,7 @@ public struct Conv: Operator {
                             for part in 0..<parts {
                                 forwardPart(
                                     part, of: parts, xs.baseAddress! + n * p.c * planeIn, ws.baseAddress!, biasValues,
-                                    ys.baseAddress! + n * p.m * planeOut, cols[worker], p)
+                                    ys.baseAddress! + n * p.m * planeOut, cols[worker], p, rectified: rectified)
                             }
                         }
                     }
@@ -267,6 +280,14 @@ final class ScratchBuffers {
 }
 
 /// y[n, c, …] += bias[c] for a tensor laid out [N, C, spatial…].
+/// y = max(y, 0) in place, split between the cores (the paths that cannot rectify band by band).
+func rectifyInPlace(_ y: inout Tensor) {
+    y.withUnsafeMutableBufferPointer { ys in
+        let base = ys.baseAddress!
+        BatchParallel.split(ys.count, grain: elementwiseGrain) { range in rectify(base, into: base, range) }
+    }
+}
+
 func addChannelBias(_ y: inout Tensor, _ bias: Tensor) {
     let n = y.shape[0]
     let c = y.shape[1]

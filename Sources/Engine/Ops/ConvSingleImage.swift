@@ -62,7 +62,7 @@ extension Conv {
     }
 
     /// Forward of one image (Y [1, M, outH, outW]) by bands of output rows.
-    func forwardSingleImage(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, _ p: Plan) -> Tensor {
+    func forwardSingleImage(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, _ p: Plan, rectified: Bool = false) -> Tensor {
         var y = Tensor(uninitializedShape: [1, p.m, p.window.outH, p.window.outW])
         let parts = forwardParts(p)
         let cols = ScratchBuffers(count: parts, size: partScratch(p))
@@ -71,7 +71,9 @@ extension Conv {
             weight.withUnsafeBufferPointer { ws in
                 y.withUnsafeMutableBufferPointer { ys in
                     BatchParallel.runParts(parts) { part in
-                        forwardPart(part, of: parts, xs.baseAddress!, ws.baseAddress!, biasValues, ys.baseAddress!, cols[part], p)
+                        forwardPart(
+                            part, of: parts, xs.baseAddress!, ws.baseAddress!, biasValues, ys.baseAddress!, cols[part], p,
+                            rectified: rectified)
                     }
                 }
             }
@@ -79,11 +81,11 @@ extension Conv {
         return y
     }
 
-    /// One band of output rows (or channels) of one image (x [C, H, W] → y [M, outH, outW]), bias added; `col`
-    /// holds `partScratch(p)` floats.
+    /// One band of output rows (or channels) of one image (x [C, H, W] → y [M, outH, outW]), bias added, and
+    /// rectified (max(y, 0)) when `rectified`, while the band is still in cache; `col` holds `partScratch(p)` floats.
     func forwardPart(
         _ part: Int, of parts: Int, _ xBase: UnsafePointer<Float>, _ wBase: UnsafePointer<Float>, _ bias: [Float]?,
-        _ yBase: UnsafeMutablePointer<Float>, _ col: UnsafeMutablePointer<Float>, _ p: Plan
+        _ yBase: UnsafeMutablePointer<Float>, _ col: UnsafeMutablePointer<Float>, _ p: Plan, rectified: Bool = false
     ) {
         let win = p.window
         let planeIn = win.inH * win.inW
@@ -123,6 +125,9 @@ extension Conv {
             }
             BLAS.sgemm(m: channels.count, n: width, k: k, a: wg, lda: k, b: b, ldb: ldb, beta: bias == nil ? 0 : 1,
                        c: yg, ldc: planeOut)
+            if rectified {
+                for o in 0..<channels.count { rectify(yg + o * planeOut, into: yg + o * planeOut, 0..<width) }
+            }
         }
     }
 
