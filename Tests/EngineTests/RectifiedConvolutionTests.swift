@@ -53,6 +53,38 @@ import Testing
         }
     }
 
+    /// The gradient through a Concat of ReLU outputs is split and gated in one pass (`RectifiedConcatBackward`);
+    /// asking for the ReLU outputs' gradients turns that off, and both must give the same bytes. The second graph
+    /// concatenates a ReLU output that other nodes read too (a plain piece) beside a fused one.
+    @Test(arguments: [false, true])
+    func gatedConcatGradientGivesTheSameBytes(mixed: Bool) throws {
+        var g = try Self.fireNet(channels: 8, size: 9)
+        if mixed {
+            var h = try Graph(inputs: g.inputs, outputs: ["out"])
+            for (name, value) in g.initializers { h.addInitializer(name, value) }
+            h.addInitializer("w5", TestSupport.randn([8, 16, 1, 1], seed: 10, std: 0.2))
+            for node in g.nodes where node.name != "concat" && !["conv4", "relu4", "out"].contains(node.name) {
+                try h.addNode(node.name, node.op, inputs: node.inputs)
+            }
+            try h.addNode("concat", Concat(axis: 1), inputs: ["relu3", "relu1"])
+            try h.addNode("conv5", Conv(), inputs: ["concat", "w5", ""])
+            try h.addNode("out", Add(), inputs: ["conv5", "relu2"])
+            g = h
+        }
+        let x = TestSupport.randn([2, 3, 9, 9], seed: 8)
+        let pass = try g.forward(["x": x], capture: [])
+        let seed = TestSupport.randn(pass["out"]!.shape, seed: 9)
+        for rule in [ReluBackwardRule.plain, .guided, .deconvnet] {
+            let fused = try pass.backward(from: "out", gradient: seed, rule: rule, capture: ["conv2"])
+            let plain = try pass.backward(from: "out", gradient: seed, rule: rule, capture: ["conv2", "relu2", "relu3"])
+            for name in ["x", "conv2"] {
+                #expect(fused[name]!.scalars.map(\.bitPattern) == plain[name]!.scalars.map(\.bitPattern), "\(name) \(rule)")
+            }
+        }
+        #expect(!RectifiedConcatBackward.plan(pass, wanted: []).isEmpty)
+        #expect(RectifiedConcatBackward.plan(pass, wanted: ["relu2", "relu3"]).isEmpty)
+    }
+
     @Test func capturedConvolutionOutputIsNotFused() throws {
         let g = try Self.fireNet(channels: 8, size: 9)
         let x = TestSupport.randn([1, 3, 9, 9], seed: 8)

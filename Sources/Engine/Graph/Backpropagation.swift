@@ -38,9 +38,27 @@ struct Backpropagation {
             }
         }
 
+        let rectifiedConcats = RectifiedConcatBackward.plan(pass, wanted: wanted)
         for i in pass.executed.reversed() {
             let node = graph.nodes[i]
             let needs = node.inputs.map { !$0.isEmpty && requires.contains($0) }
+            if let relus = rectifiedConcats[i], let concat = node.op as? Concat, needs.contains(true),
+               let output = node.outputs.first, let gradient = gradients[output] {
+                // Split and gated in one pass; the gated pieces skip their Relu nodes, whose outputs then get no
+                // gradient (so their own backward does not run).
+                try interruption?.check()
+                if !wanted.contains(output) { gradients[output] = nil }
+                let axis = try Tensor.normalizedAxis(concat.axis, rank: gradient.rank)
+                let pieces = try RectifiedConcatBackward.split(
+                    gradient, axis: axis, sizes: node.inputs.map { pass.shapes[$0]?[axis] ?? 0 },
+                    outputs: relus.map { $0.flatMap { pass.values[graph.nodes[$0].outputs[0]] } },
+                    rule: rule, wanted: needs)
+                for (k, piece) in pieces.enumerated() {
+                    guard let piece else { continue }
+                    accumulate(&gradients, relus[k].map { graph.nodes[$0].inputs[0] } ?? node.inputs[k], piece)
+                }
+                continue
+            }
             let flowing = node.outputs.contains { !$0.isEmpty && gradients[$0] != nil }
             if flowing && needs.contains(true) {
                 try interruption?.check()

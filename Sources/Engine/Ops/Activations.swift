@@ -23,26 +23,35 @@ func rectify(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>,
     }
 }
 
-/// A rectifier's backward rule in place on `grad` over `range`, given the forward output `y` (active ⇔ y > 0),
-/// eight lanes at a time (see `rectify`).
+/// A rectifier's backward rule in place on `grad` over `range`, given the forward output `y` (active ⇔ y > 0).
 @inline(__always)
 func gateGradient(
     _ grad: UnsafeMutablePointer<Float>, by y: UnsafePointer<Float>, _ range: Range<Int>, rule: ReluBackwardRule
 ) {
+    gatedCopy(grad, into: grad, by: y, range, rule: rule)
+}
+
+/// dst[i] = src[i] under a rectifier's backward rule given the forward output `y` (active ⇔ y > 0), over `range`,
+/// eight lanes at a time (see `rectify`); `src` may be `dst`. A split gradient's piece is gated as it is copied.
+@inline(__always)
+func gatedCopy(
+    _ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, by y: UnsafePointer<Float>, _ range: Range<Int>,
+    rule: ReluBackwardRule
+) {
     var i = range.lowerBound
     while i + 8 <= range.upperBound {
         let active = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self) .> 0
-        var g = UnsafeRawPointer(grad + i).loadUnaligned(as: SIMD8<Float>.self)
+        var g = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self)
         switch rule {
         case .plain: g.replace(with: 0, where: .!active)
         case .guided: g.replace(with: 0, where: .!(active .& (g .> 0)))
         case .deconvnet: g.replace(with: 0, where: .!(g .> 0))
         }
-        UnsafeMutableRawPointer(grad + i).storeBytes(of: g, as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(dst + i).storeBytes(of: g, as: SIMD8<Float>.self)
         i += 8
     }
     while i < range.upperBound {
-        grad[i] = rectifierGradient(grad[i], active: y[i] > 0, rule: rule)
+        dst[i] = rectifierGradient(src[i], active: y[i] > 0, rule: rule)
         i += 1
     }
 }
