@@ -88,32 +88,55 @@ struct IdenticalPatchesTests {
     }
 }
 
-/// Pointwise convolutions find twins row by row over all channels at once; the result must be the position-by-position
-/// scan's, on input like a ReLU's output (most channels exactly zero over wide regions, runs of equal vectors).
-struct PointwiseTwinsTests {
-    @Test(arguments: [(32, 23, 37), (64, 9, 8), (5, 4, 3), (16, 1, 17)])
-    func rowScanMatchesPositionScan(channels: Int, height: Int, width: Int) throws {
+/// Each position's twin (identical left, else upper, neighbour patch) as `IdenticalPatches` finds it — row scans for
+/// pointwise windows, a centre-tap filter before full compares for the rest — against patches compared whole, on
+/// input like a ReLU's output (most channels exactly zero over wide regions, runs of equal values, ±0).
+struct NeighbourTwinsTests {
+    @Test(arguments: [(32, 23, 37, 1, 1, 0), (64, 9, 8, 1, 1, 0), (5, 4, 3, 1, 1, 0), (16, 1, 17, 1, 1, 0),
+                      (6, 23, 37, 3, 1, 1), (3, 24, 37, 3, 2, 0), (4, 13, 21, 3, 2, 1), (2, 9, 11, 2, 1, 0)])
+    func twinsMatchWholePatchComparison(channels: Int, height: Int, width: Int, kernel: Int, stride: Int, pad: Int) throws {
         var generator = SeededGenerator(seed: 11)
         var values = [Float](repeating: 0, count: channels * height * width)
         for c in 0..<channels {
             for y in 0..<height {
                 for x in 0..<width {
-                    // Blocks of 3×2 positions share a value in most channels; a few channels vary per position.
-                    let shared = Float((y / 2 + x / 3) % 4) - 1.5
+                    // Blocks of a few windows share a value in most channels; a few channels vary per position.
+                    let shared = Float((y / (3 * kernel) + x / (4 * kernel)) % 4) - 1.5
                     let own = generator.nextNormal()
                     let v: Float = c % 7 == 6 && (x + y) % 5 == 0 ? own : shared
                     values[(c * height + y) * width + x] = c % 3 == 0 ? max(v, 0) : (v == 0.5 ? -0.0 : v)
                 }
             }
         }
-        let window = try Window2D(inH: height, inW: width, kernel: [1, 1], strides: [1, 1], pads: [0, 0, 0, 0],
-                                  dilations: [1, 1], autoPad: .notSet)
-        #expect(window.isPointwise)
-        values.withUnsafeBufferPointer { xs in
-            let fast = IdenticalPatches.neighbourTwins(xs.baseAddress!, channels, window)
-            let slow = IdenticalPatches.neighbourTwins(xs.baseAddress!, channels, window, byPosition: true)
-            #expect(fast == slow)
-            #expect(slow.contains { $0 >= 0 } && slow.contains { $0 < 0 } || height * width < 4)
+        let window = try Window2D(inH: height, inW: width, kernel: [kernel, kernel], strides: [stride, stride],
+                                  pads: [pad, pad, pad, pad], dilations: [1, 1], autoPad: .notSet)
+        func patch(_ oh: Int, _ ow: Int) -> [UInt32] {
+            var p: [UInt32] = []
+            for c in 0..<channels {
+                for kh in 0..<kernel {
+                    for kw in 0..<kernel {
+                        let (y, x) = (oh * stride - pad + kh, ow * stride - pad + kw)
+                        p.append((0..<height).contains(y) && (0..<width).contains(x)
+                                 ? values[(c * height + y) * width + x].bitPattern : 0)
+                    }
+                }
+            }
+            return p
         }
+        var expected = [Int32](repeating: -1, count: window.outH * window.outW)
+        for oh in 0..<window.outH {
+            for ow in 0..<window.outW {
+                if ow > 0, patch(oh, ow) == patch(oh, ow - 1) {
+                    expected[oh * window.outW + ow] = Int32(oh * window.outW + ow - 1)
+                } else if oh > 0, patch(oh, ow) == patch(oh - 1, ow) {
+                    expected[oh * window.outW + ow] = Int32((oh - 1) * window.outW + ow)
+                }
+            }
+        }
+        values.withUnsafeBufferPointer { xs in
+            #expect(IdenticalPatches.neighbourTwins(xs.baseAddress!, channels, window) == expected)
+            #expect(IdenticalPatches.neighbourTwins(xs.baseAddress!, channels, window, byPosition: true) == expected)
+        }
+        #expect(expected.contains { $0 >= 0 } && expected.contains { $0 < 0 } || expected.count < 4)
     }
 }

@@ -66,11 +66,24 @@ enum IdenticalPatches {
                     pointwiseTwins(x, c, w, rows: rows, twins: twins)
                     return
                 }
+                // First the window's centre tap in channel 0 (inside the input for both positions, else skipped):
+                // where it differs, as at most positions of a photograph, the patches differ without a full compare
+                // (SqueezeNet's first layer: 125 µs of calls to `samePatch` for 12,321 positions).
+                let (centreH, centreW) = ((w.kH / 2) * w.dilH - w.padTop, (w.kW / 2) * w.dilW - w.padLeft)
+                @inline(__always) func centre(_ oh: Int, _ ow: Int) -> UInt32? {
+                    let (yy, xx) = (oh * w.strideH + centreH, ow * w.strideW + centreW)
+                    return yy >= 0 && yy < w.inH && xx >= 0 && xx < w.inW ? x[yy * w.inW + xx].bitPattern : nil
+                }
+                @inline(__always) func mayMatch(_ a: UInt32?, _ oh: Int, _ ow: Int) -> Bool {
+                    guard let a, let b = centre(oh, ow) else { return true }
+                    return a == b
+                }
                 for oh in rows {
                     for ow in 0..<w.outW {
-                        if ow > 0, samePatch(x, c, w, oh, ow, oh, ow - 1) {
+                        let here = centre(oh, ow)
+                        if ow > 0, mayMatch(here, oh, ow - 1), samePatch(x, c, w, oh, ow, oh, ow - 1) {
                             twins[oh * w.outW + ow] = Int32(oh * w.outW + ow - 1)
-                        } else if oh > 0, samePatch(x, c, w, oh, ow, oh - 1, ow) {
+                        } else if oh > 0, mayMatch(here, oh - 1, ow), samePatch(x, c, w, oh, ow, oh - 1, ow) {
                             twins[oh * w.outW + ow] = Int32((oh - 1) * w.outW + ow)
                         }
                     }
