@@ -68,6 +68,19 @@ import TestSupport
             #expect(dx == (try dxBatch.slice(axis: 0, 0..<1)), "nonzero channels \(channels)")
             if channels.isEmpty { #expect(dx.scalars.allSatisfy { $0 == 0 }) }
         }
+        // A channel nonzero at one position only — in the first block of eight, a later one, or the tail past the
+        // last full block (169 = 21·8 + 1) — is found, and each sum is its one product.
+        for position in [0, 8, 100, 168] {
+            var dy = Tensor.zeros([1, 1000, 13, 13])
+            dy[0, 321, position / 13, position % 13] = 0.75
+            let dx = try ConvWinogradTests.inputGradient(op, x, w, dy)
+            for c in 0..<64 {
+                for p in 0..<169 {
+                    let expected: Float = p == position ? w[321, c, 0, 0] * 0.75 : 0
+                    #expect(dx[0, c, p / 13, p % 13] == expected, "position \(position), channel \(c)")
+                }
+            }
+        }
         // 3×3 padded: the col2im path with one nonzero channel.
         let conv3 = Conv(pads: [1, 1, 1, 1])
         let w3 = TestSupport.randn([32, 8, 3, 3], seed: 13)
