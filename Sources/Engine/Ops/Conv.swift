@@ -279,7 +279,6 @@ final class ScratchBuffers {
     deinit { for p in pointers { p.deallocate() } }
 }
 
-/// y[n, c, …] += bias[c] for a tensor laid out [N, C, spatial…].
 /// y = max(y, 0) in place, split between the cores (the paths that cannot rectify band by band).
 func rectifyInPlace(_ y: inout Tensor) {
     y.withUnsafeMutableBufferPointer { ys in
@@ -288,6 +287,7 @@ func rectifyInPlace(_ y: inout Tensor) {
     }
 }
 
+/// y[n, c, …] += bias[c] for a tensor laid out [N, C, spatial…].
 func addChannelBias(_ y: inout Tensor, _ bias: Tensor) {
     let n = y.shape[0]
     let c = y.shape[1]
