@@ -49,27 +49,18 @@ enum RectifiedConcatBackward {
                 shape[axis] = size
                 var piece = Tensor(uninitializedShape: shape)
                 let start = column
-                guard let gate = outputs[k] else {
-                    piece.withUnsafeMutableBufferPointer { dst in
-                        guard let from = src.baseAddress, let to = dst.baseAddress else { return }
-                        copyBlocks(outer, of: block, from: from + start, stride: innerAll, to: to, stride: block)
-                    }
-                    pieces.append(piece)
-                    continue
+                if let gate = outputs[k] {
+                    precondition(gate.shape == shape, "ReLU output \(gate.shape) for a Concat piece \(shape)")
                 }
-                precondition(gate.shape == shape, "ReLU output \(gate.shape) for a Concat piece \(shape)")
-                gate.withUnsafeBufferPointer { ys in
-                    piece.withUnsafeMutableBufferPointer { dst in
-                        guard let from = src.baseAddress, let y = ys.baseAddress, let to = dst.baseAddress else { return }
-                        BatchParallel.split(outer * block, grain: elementwiseGrain) { range in
-                            var i = range.lowerBound
-                            while i < range.upperBound {
-                                let (b, offset) = i.quotientAndRemainder(dividingBy: block)
-                                let n = Swift.min(block - offset, range.upperBound - i)
-                                gatedCopy(from + b * innerAll + start + offset - i, into: to, by: y, i..<(i + n), rule: rule)
-                                i += n
-                            }
+                piece.withUnsafeMutableBufferPointer { dst in
+                    guard let from = src.baseAddress, let to = dst.baseAddress else { return }
+                    if let gate = outputs[k] {
+                        gate.withUnsafeBufferPointer { ys in
+                            copyBlocks(outer, of: block, from: from + start, stride: innerAll, to: to, stride: block,
+                                       gate: ys.baseAddress, rule: rule)
                         }
+                    } else {
+                        copyBlocks(outer, of: block, from: from + start, stride: innerAll, to: to, stride: block)
                     }
                 }
                 pieces.append(piece)

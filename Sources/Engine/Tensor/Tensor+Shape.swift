@@ -137,16 +137,24 @@ extension Tensor {
 
 /// Copies `count` blocks of `block` floats, `sourceStride` floats apart in `source`, to blocks `targetStride`
 /// apart in `target` (concatenating and splitting along an axis), split between the cores when large: at
-/// batch 1 one fire module of SqueezeNet concatenates two 3 MB maps and splits their gradient again.
+/// batch 1 one fire module of SqueezeNet concatenates two 3 MB maps and splits their gradient again. With `gate`
+/// (laid out as `target`: a ReLU's forward output) each value is gated by `rule` as it is copied
+/// (`RectifiedConcatBackward`).
 func copyBlocks(_ count: Int, of block: Int, from source: UnsafePointer<Float>, stride sourceStride: Int,
-                to target: UnsafeMutablePointer<Float>, stride targetStride: Int) {
+                to target: UnsafeMutablePointer<Float>, stride targetStride: Int,
+                gate: UnsafePointer<Float>? = nil, rule: ReluBackwardRule = .plain) {
     guard count > 0, block > 0 else { return }
     BatchParallel.split(count * block, grain: elementwiseGrain) { range in
         var i = range.lowerBound
         while i < range.upperBound {
             let (b, offset) = i.quotientAndRemainder(dividingBy: block)
             let n = Swift.min(block - offset, range.upperBound - i)
-            (target + b * targetStride + offset).update(from: source + b * sourceStride + offset, count: n)
+            let (from, to) = (source + b * sourceStride + offset, target + b * targetStride + offset)
+            if let gate {
+                gatedCopy(from, into: to, by: gate + b * targetStride + offset, 0..<n, rule: rule)
+            } else {
+                to.update(from: from, count: n)
+            }
             i += n
         }
     }
