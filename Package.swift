@@ -23,6 +23,18 @@ let hostHasAVX2: Bool = {
 /// `FOVEA_TARGETS_HASWELL` makes the binary check at start-up that it runs on such a CPU (`InstructionSet`).
 let engineReleaseFlags = ["-Ounchecked"] + (hostHasAVX2 ? ["-target-cpu", "haswell", "-D", "FOVEA_TARGETS_HASWELL"] : [])
 
+/// The engine's own GEMM (`Microkernels`) is written for AVX-512 registers and compiled for Skylake-AVX512's set on
+/// any x86-64 building CPU; the engine calls it only where `InstructionSet` finds AVX-512 at run time. It is
+/// optimised in debug builds too: the tests push whole torchvision models through it.
+let microkernelFlags = ["-Ounchecked"] + (isX86_64 ? ["-target-cpu", "skylake-avx512"] : [])
+var isX86_64: Bool {
+    #if arch(x86_64)
+    return true
+    #else
+    return false
+    #endif
+}
+
 /// Fovea: a Jupyter kernel for seeing inside convolutional networks.
 /// Protocol (Jupyter wire protocol) and Engine (numerics, pictures) never import each other;
 /// Kernel (the language) is the only place they meet. Each C library sits behind one system-library target.
@@ -51,10 +63,11 @@ let package = Package(
             name: "Protocol",
             dependencies: ["CZeroMQ", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        .target(name: "Microkernels", swiftSettings: [.unsafeFlags(microkernelFlags)]),
         .target(
             name: "Engine",
             dependencies: [
-                "COpenBLAS", "CPNG", "CJPEG", "CFreeType", "CZlib",
+                "Microkernels", "COpenBLAS", "CPNG", "CJPEG", "CFreeType", "CZlib",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: [.unsafeFlags(engineReleaseFlags, .when(configuration: .release))]

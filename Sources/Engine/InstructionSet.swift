@@ -11,12 +11,24 @@ public enum InstructionSet {
     public static let required: [String] = []
     #endif
 
+    /// AVX-512's foundation and the extensions Skylake-AVX512 added to it, which the engine's own GEMM
+    /// (`Microkernels`) is compiled for.
+    public static let avx512 = ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"]
+
+    /// Whether this CPU has `avx512` (false when /proc/cpuinfo can't be read: the own GEMM runs only where it can).
+    public static let hasAVX512: Bool = flags().map { present in avx512.allSatisfy(present.contains) } ?? false
+
     /// The extensions of `required` that the CPU described by `cpuinfo` lacks (none when the file can't be read or
     /// lists no flags: the check never blocks a machine it cannot inspect).
     public static func missing(_ required: [String] = required, cpuinfo path: String = "/proc/cpuinfo") -> [String] {
-        guard !required.isEmpty, let text = try? String(contentsOfFile: path, encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
-        let present = Set(line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == ":" }).map(String.init))
+        guard !required.isEmpty, let present = flags(cpuinfo: path) else { return [] }
         return required.filter { !present.contains($0) }
+    }
+
+    /// The flags /proc/cpuinfo (or `cpuinfo`) lists for the first CPU, nil when it can't be read or lists none.
+    static func flags(cpuinfo path: String = "/proc/cpuinfo") -> Set<String>? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
+        return Set(line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == ":" }).map(String.init))
     }
 }

@@ -116,17 +116,15 @@ extension Conv {
                 b = UnsafePointer(col)
                 ldb = width
             }
-            // The bias is written first and the product added to it (β = 1): OpenBLAS would otherwise clear the
-            // band (β = 0) before adding the product, and the bias would take a third pass over it.
-            if let bias {
-                for o in 0..<channels.count {
-                    (yg + o * planeOut).update(repeating: bias[g * p.mg + channels.lowerBound + o], count: width)
-                }
+            func product(_ bias: UnsafePointer<Float>?) {
+                ConvProduct.forward(
+                    m: channels.count, n: width, k: k, w: wg, b: b, ldb: ldb, y: yg, ldc: planeOut, bias: bias,
+                    rectified: rectified)
             }
-            BLAS.sgemm(m: channels.count, n: width, k: k, a: wg, lda: k, b: b, ldb: ldb, beta: bias == nil ? 0 : 1,
-                       c: yg, ldc: planeOut)
-            if rectified {
-                for o in 0..<channels.count { rectify(yg + o * planeOut, into: yg + o * planeOut, 0..<width) }
+            if let bias {
+                bias.withUnsafeBufferPointer { product($0.baseAddress! + g * p.mg + channels.lowerBound) }
+            } else {
+                product(nil)
             }
         }
     }
@@ -187,13 +185,11 @@ extension Conv {
             }
             let rows = channels.count * taps
             if win.isPointwise {
-                BLAS.sgemm(
-                    transA: true, m: rows, n: planeOut, k: reduction, a: a, lda: k, b: b, ldb: planeOut, c: dxg,
-                    ldc: planeOut)
+                ConvProduct.transposed(
+                    m: rows, n: planeOut, k: reduction, a: a, lda: k, b: b, ldb: planeOut, c: dxg, ldc: planeOut)
             } else {
-                BLAS.sgemm(
-                    transA: true, m: rows, n: planeOut, k: reduction, a: a, lda: k, b: b, ldb: planeOut, c: col,
-                    ldc: planeOut)
+                ConvProduct.transposed(
+                    m: rows, n: planeOut, k: reduction, a: a, lda: k, b: b, ldb: planeOut, c: col, ldc: planeOut)
                 dxg.update(repeating: 0, count: channels.count * planeIn)
                 // The same sums in the same order either way (dX starts at +0, so adding the zeroed wrapped
                 // entries of `col` changes nothing).
