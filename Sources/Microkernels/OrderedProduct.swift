@@ -19,8 +19,12 @@ public enum OrderedProduct {
     static let tileRows = 8
     /// Columns of C per wide register tile (three 16-float registers per row: 24 accumulators).
     static let wideColumns = 48
-    /// Columns per narrow tile (one register per row), for what is left of a row after the wide tiles.
-    static let narrowColumns = 16
+
+    /// Bytes of A one sweep over the columns keeps in cache.
+    static let groupBytes = 256 << 10
+
+    /// The width of the tile for the last `rest` (1 … 47) columns after the wide tiles: 16, 32 or 48.
+    static func lastTileWidth(_ rest: Int) -> Int { (rest + 15) / 16 * 16 }
 
     /// C[m × n] = initial + A[m × k] · B[k × n] (see the type's comment); `initial` holds m values or is nil (zeros).
     public static func multiply(
@@ -34,13 +38,13 @@ public enum OrderedProduct {
         let fullRowTiles = m / tileRows
         let lastRows = m % tileRows
         let fullWide = n / wideColumns * wideColumns
-        let fullNarrow = fullWide + (n - fullWide) / narrowColumns * narrowColumns
-        let lastColumns = n - fullNarrow
+        let lastColumns = n - fullWide
+        let lastWidth = lastColumns > 0 ? lastTileWidth(lastColumns) : 0
         // A ragged last row tile is copied into eight rows (the missing ones zero, as is their initial value) and
-        // computed into scratch; a ragged last column strip likewise into sixteen columns. The copies hold the same
-        // values, so those entries get the same sums as any other.
+        // computed into scratch; a last strip narrower than its tile likewise into the tile's width. The copies hold
+        // the same values, so those entries get the same sums as any other.
         let raggedA = lastRows > 0 ? UnsafeMutablePointer<Float>.allocate(capacity: tileRows * Swift.max(k, 1) + tileRows) : nil
-        let raggedB = lastColumns > 0 ? UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(k, 1) * narrowColumns) : nil
+        let raggedB = lastColumns % 16 != 0 ? UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(k, 1) * lastWidth) : nil
         let scratchC = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * wideColumns)
         defer {
             raggedA?.deallocate()
@@ -63,15 +67,15 @@ public enum OrderedProduct {
         }
         if let raggedB {
             for d in 0..<k {
-                for col in 0..<narrowColumns {
-                    raggedB[d * narrowColumns + col] = col < lastColumns ? b[d * ldb + fullNarrow + col] : 0
+                for col in 0..<lastWidth {
+                    raggedB[d * lastWidth + col] = col < lastColumns ? b[d * ldb + fullWide + col] : 0
                 }
             }
         }
 
-        /// One strip of columns (`width` 48 or 16) against every row tile, the strip of B staying in cache.
-        func strip(_ column: Int, width: Int, _ bStrip: UnsafePointer<Float>, _ bStride: Int, keep: Int) {
-            for tile in 0..<(fullRowTiles + (lastRows > 0 ? 1 : 0)) {
+        /// One strip of columns (`width` 48, 32 or 16) against the row tiles `tiles`, the strip of B staying in cache.
+        func strip(_ column: Int, width: Int, _ bStrip: UnsafePointer<Float>, _ bStride: Int, keep: Int, _ tiles: Range<Int>) {
+            for tile in tiles {
                 let ragged = tile == fullRowTiles
                 let aTile = ragged ? UnsafePointer(raggedA!) : a + tile * tileRows * rowStride
                 let (rs, ds) = ragged ? (1, tileRows) : (rowStride, depthStride)
@@ -79,10 +83,10 @@ public enum OrderedProduct {
                 let direct = !ragged && keep == width
                 let out = direct ? c + tile * tileRows * ldc + column : scratchC
                 let outStride = direct ? ldc : width
-                if width == wideColumns {
-                    tile8x48(k, aTile, rs, ds, bStrip, bStride, out, outStride, start, rectified)
-                } else {
-                    tile8x16(k, aTile, rs, ds, bStrip, bStride, out, outStride, start, rectified)
+                switch width {
+                case 48: tile8x48(k, aTile, rs, ds, bStrip, bStride, out, outStride, start, rectified)
+                case 32: tile8x32(k, aTile, rs, ds, bStrip, bStride, out, outStride, start, rectified)
+                default: tile8x16(k, aTile, rs, ds, bStrip, bStride, out, outStride, start, rectified)
                 }
                 if !direct {
                     let rows = ragged ? lastRows : tileRows
@@ -92,16 +96,23 @@ public enum OrderedProduct {
                 }
             }
         }
-        var column = 0
-        while column < fullWide {
-            strip(column, width: wideColumns, b + column, ldb, keep: wideColumns)
-            column += wideColumns
+        // Row tiles go in groups whose rows of A fit in a core's L2 cache beside B (SqueezeNet's classifier has 1 MB
+        // of weights per band); each group sweeps all the strips.
+        let tiles = fullRowTiles + (lastRows > 0 ? 1 : 0)
+        let tilesPerGroup = Swift.max(1, groupBytes / (tileRows * Swift.max(k, 1) * MemoryLayout<Float>.size))
+        for first in stride(from: 0, to: tiles, by: tilesPerGroup) {
+            let group = first..<Swift.min(first + tilesPerGroup, tiles)
+            var column = 0
+            while column < fullWide {
+                strip(column, width: wideColumns, b + column, ldb, keep: wideColumns, group)
+                column += wideColumns
+            }
+            if let raggedB {
+                strip(column, width: lastWidth, raggedB, lastWidth, keep: lastColumns, group)
+            } else if lastColumns > 0 {
+                strip(column, width: lastWidth, b + column, ldb, keep: lastColumns, group)
+            }
         }
-        while column < fullNarrow {
-            strip(column, width: narrowColumns, b + column, ldb, keep: narrowColumns)
-            column += narrowColumns
-        }
-        if let raggedB { strip(column, width: narrowColumns, raggedB, narrowColumns, keep: lastColumns) }
     }
 
     @inline(__always)
@@ -157,13 +168,53 @@ public enum OrderedProduct {
             ap += ds
             bp += ldb
         }
-        func row(_ r: Int, _ v0: SIMD16<Float>, _ v1: SIMD16<Float>, _ v2: SIMD16<Float>) {
+        @inline(__always) func row(_ r: Int, _ v0: SIMD16<Float>, _ v1: SIMD16<Float>, _ v2: SIMD16<Float>) {
             store(v0, c + r * ldc, rectified)
             store(v1, c + r * ldc + 16, rectified)
             store(v2, c + r * ldc + 32, rectified)
         }
         row(0, c00, c01, c02); row(1, c10, c11, c12); row(2, c20, c21, c22); row(3, c30, c31, c32)
         row(4, c40, c41, c42); row(5, c50, c51, c52); row(6, c60, c61, c62); row(7, c70, c71, c72)
+    }
+
+    /// Eight rows × 32 columns of C: two loads of B and eight broadcasts of A per step of k.
+    static func tile8x32(
+        _ k: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ ds: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ initial: UnsafePointer<Float>?, _ rectified: Bool
+    ) {
+        var c00 = start(initial, 0), c01 = c00, c10 = start(initial, 1), c11 = c10
+        var c20 = start(initial, 2), c21 = c20, c30 = start(initial, 3), c31 = c30
+        var c40 = start(initial, 4), c41 = c40, c50 = start(initial, 5), c51 = c50
+        var c60 = start(initial, 6), c61 = c60, c70 = start(initial, 7), c71 = c70
+        var ap = a
+        var bp = b
+        for _ in 0..<k {
+            let b0 = load(bp), b1 = load(bp + 16)
+            var s = SIMD16<Float>(repeating: ap[0])
+            c00.addProduct(s, b0); c01.addProduct(s, b1)
+            s = SIMD16(repeating: ap[rs])
+            c10.addProduct(s, b0); c11.addProduct(s, b1)
+            s = SIMD16(repeating: ap[2 * rs])
+            c20.addProduct(s, b0); c21.addProduct(s, b1)
+            s = SIMD16(repeating: ap[3 * rs])
+            c30.addProduct(s, b0); c31.addProduct(s, b1)
+            s = SIMD16(repeating: ap[4 * rs])
+            c40.addProduct(s, b0); c41.addProduct(s, b1)
+            s = SIMD16(repeating: ap[5 * rs])
+            c50.addProduct(s, b0); c51.addProduct(s, b1)
+            s = SIMD16(repeating: ap[6 * rs])
+            c60.addProduct(s, b0); c61.addProduct(s, b1)
+            s = SIMD16(repeating: ap[7 * rs])
+            c70.addProduct(s, b0); c71.addProduct(s, b1)
+            ap += ds
+            bp += ldb
+        }
+        @inline(__always) func row(_ r: Int, _ v0: SIMD16<Float>, _ v1: SIMD16<Float>) {
+            store(v0, c + r * ldc, rectified)
+            store(v1, c + r * ldc + 16, rectified)
+        }
+        row(0, c00, c01); row(1, c10, c11); row(2, c20, c21); row(3, c30, c31)
+        row(4, c40, c41); row(5, c50, c51); row(6, c60, c61); row(7, c70, c71)
     }
 
     /// Eight rows × 16 columns of C: one load of B and eight broadcasts of A per step of k.

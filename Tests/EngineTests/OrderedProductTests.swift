@@ -15,7 +15,8 @@ import TestSupport
         var testDescription: String { "\(m)×\(n)×\(k)\(transposed ? " Aᵀ" : "")" }
     }
 
-    // Row tiles of 8 (full, ragged, both), column strips of 48 and 16 and a ragged rest, K from 0 to SqueezeNet's.
+    // Row tiles of 8 (full, ragged, both), strips of 48 columns and a rest of 16, 32 or 48 (exact or ragged), K from 0
+    // to SqueezeNet's and beyond one group of row tiles.
     static let shapes: [Shape] = [
         Shape(m: 8, n: 48, k: 27, transposed: false),
         Shape(m: 16, n: 169, k: 64, transposed: false),
@@ -25,6 +26,8 @@ import TestSupport
         Shape(m: 27, n: 95, k: 64, transposed: true),
         Shape(m: 9, n: 64, k: 0, transposed: false),
         Shape(m: 20, n: 15, k: 144, transposed: true),
+        Shape(m: 9, n: 80, k: 7, transposed: false),
+        Shape(m: 41, n: 20, k: 2100, transposed: false),  // A larger than one group of row tiles
     ]
 
     /// Fills with seeded values, a share of them exact zeros and negatives, so rectified outputs hit both sides.
