@@ -100,7 +100,7 @@ public struct Conv: Operator {
         if runsAsSingleImage(p) {
             // Rectifying before copying twins' outputs gives the same bytes as after (a copy of max(v, 0) is max(v, 0)).
             var single = forwardSingleImage(x, weight, bias, p, rectified: rectified)
-            unifyIdenticalPatches(&single, x, p)
+            if !ConvProduct.givesIdenticalPatchesIdenticalOutputs { unifyIdenticalPatches(&single, x, p) }
             return [single]
         }
         // Each image in the same parts as a single image takes (`ConvSingleImage`): the same bytes at any batch size.
@@ -124,7 +124,8 @@ public struct Conv: Operator {
                 }
             }
         }
-        unifyIdenticalPatches(&y, x, p)  // bias already added: copying before or after adding gives the same bytes
+        // The bias is already added: copying before or after adding gives the same bytes.
+        if !ConvProduct.givesIdenticalPatchesIdenticalOutputs { unifyIdenticalPatches(&y, x, p) }
         return [y]
     }
 

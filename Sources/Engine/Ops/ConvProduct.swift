@@ -11,6 +11,13 @@ enum ConvProduct {
     nonisolated(unsafe) static var ownIsEnabled =
         InstructionSet.hasAVX512 && ProcessInfo.processInfo.environment["FOVEA_ORDERED_GEMM"] != "0"
 
+    /// Whether equal columns of B always give equal columns of the product, so that neighbouring positions with
+    /// identical input patches get bit-identical outputs without `IdenticalPatches` (true of the own product, which
+    /// sums every column alike; OpenBLAS's kernels round column blocks differently). A patch that differs from its
+    /// twin only in the sign of a zero gives the same sum but, when every product is zero, a zero of another sign —
+    /// still a tie for a max pool.
+    static var givesIdenticalPatchesIdenticalOutputs: Bool { ownIsEnabled }
+
     /// Y [m, n] (row stride ldc) = bias + W [m, k] · B [k, n], then max(·, 0) when `rectified`.
     static func forward(
         m: Int, n: Int, k: Int, w: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int,
