@@ -222,6 +222,25 @@ func makeTinyNet(seed: UInt64 = 1) throws -> Graph {
         }
     }
 
+    /// A pass whose backward stops at an inner layer (Grad-CAM) keeps nothing for the nodes above that layer, and
+    /// still gives that layer the same gradient; asking it for the input's gradient is an error, not a crash.
+    @Test func forwardForAGradientAtALayerKeepsOnlyWhatIsDownstream() throws {
+        let g = try makeTinyNet()
+        let x = TestSupport.randn([2, 2, 8, 8], seed: 14)
+        let everyNode = try g.forward(["x": x], capture: ["relu2"])
+        let downstream = try g.forward(["x": x], capture: ["relu2"], gradientsFrom: ["relu2"])
+        #expect(everyNode["relu1"] != nil && everyNode["pool1"] != nil)  // read by relu1's and conv2's backward
+        #expect(downstream["relu1"] == nil && downstream["pool1"] == nil)
+        #expect(downstream["relu2"] == everyNode["relu2"] && downstream["fc"] == everyNode["fc"])
+        let seed = TestSupport.randn([2, 3], seed: 15)
+        for rule in ReluBackwardRule.allCases {
+            let a = try everyNode.backward(from: "fc", gradient: seed, rule: rule, inputs: false, capture: ["relu2"])
+            let b = try downstream.backward(from: "fc", gradient: seed, rule: rule, inputs: false, capture: ["relu2"])
+            #expect(b["relu2"] != nil && a["relu2"] == b["relu2"], "under \(rule)")
+        }
+        #expect(throws: GraphError.self) { try downstream.backward(from: "fc", gradient: seed) }
+    }
+
     @Test func graphErrorsNameTheProblem() throws {
         var g = try Graph(inputs: [.init(name: "x", shape: [nil, 3])], outputs: ["b"])
         try g.addNode("a", Relu(), inputs: ["b"])

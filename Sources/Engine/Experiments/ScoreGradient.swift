@@ -70,7 +70,9 @@ extension Model {
                                interruption: Interruption?) throws -> ScoreGradient {
         // Keep only what the backward pass and the captured layers need: activations freed early are reused by
         // later ones instead of being faulted in fresh (a large share of a batch's time otherwise).
-        let pass = try graph.forward([self.input: input], capture: capture, interruption: interruption)
+        // Without the input's gradient, the nodes above the captured layers record nothing for the backward pass.
+        let pass = try graph.forward([self.input: input], capture: capture, gradientsFrom: toInput ? nil : capture,
+                                     interruption: interruption)
         guard let raw = pass[output] else { throw GraphError("model \(name) computed no output") }
         let classes = raw.count / max(1, raw.shape[0])
         let logits = raw.reshaped([raw.shape[0], classes])

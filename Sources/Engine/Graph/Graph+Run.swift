@@ -45,14 +45,19 @@ extension Graph {
     ///   keeps only those values, the fetched ones, and what the ops' backward passes read
     ///   (`backwardReadsInput`/`backwardReadsOutputs`), e.g. a ReLU's output but not its input: lower peak
     ///   memory. Gradients can still be captured at any value.
+    /// - Parameter gradientsFrom: when the backward pass will want gradients only at these values (Grad-CAM's
+    ///   layer), only the nodes downstream of them record what their backward reads; the rest run as plain
+    ///   forwards (a max pool without its picks). A backward asking for more (the input's gradient) then fails
+    ///   with an error naming the missing value. `nil`: every node records.
     public func forward(
         _ feeds: [String: Tensor], fetch: [String]? = nil, capture: [String]? = nil,
-        interruption: Interruption? = nil
+        gradientsFrom: [String]? = nil, interruption: Interruption? = nil
     ) throws -> ForwardPass {
         let wanted = try (fetch ?? outputs).map { try valueName(for: $0) }
         let order = try nodesNeeded(for: wanted)
         var values = try startingValues(feeds)
         var shapes: [String: [Int]] = values.mapValues(\.shape)
+        let recording = try gradientsFrom.map { try nodesDownstream(of: $0, in: order) }
         // Values to keep after their last forward use (nil: keep all).
         var retained: Set<String>?
         var remainingUses: [String: Int] = [:]
@@ -60,11 +65,12 @@ extension Graph {
             var keep = Set(wanted).union(try capture.map { try valueName(for: $0) })
             for i in order {
                 let node = nodes[i]
+                let records = recording?.contains(i) ?? true
                 for (k, v) in node.inputs.enumerated() where !v.isEmpty {
                     remainingUses[v, default: 0] += 1
-                    if node.op.backwardReadsInput(k) { keep.insert(v) }
+                    if records && node.op.backwardReadsInput(k) { keep.insert(v) }
                 }
-                if node.op.backwardReadsOutputs { keep.formUnion(node.outputs) }
+                if records && node.op.backwardReadsOutputs { keep.formUnion(node.outputs) }
             }
             retained = keep
         }
@@ -83,7 +89,7 @@ extension Graph {
                 named = nodes[relu].outputs
                 shapes[node.outputs[0]] = outputsOfNode.first?.shape
             } else if !fusedRelus.contains(i) {
-                let (results, state) = try execute(node, values: values, recordingState: true)
+                let (results, state) = try execute(node, values: values, recordingState: recording?.contains(i) ?? true)
                 outputsOfNode = results
                 if let state { states[i] = state }
             }
@@ -103,6 +109,18 @@ extension Graph {
             }
         }
         return ForwardPass(graph: self, executed: order, values: values, shapes: shapes, states: states)
+    }
+
+    /// The nodes of `order` that read, directly or through other nodes, one of `values`: those a backward pass
+    /// stopping at `values` runs.
+    func nodesDownstream(of values: [String], in order: [Int]) throws -> Set<Int> {
+        var reached = Set(try values.map { try valueName(for: $0) })
+        var downstream = Set<Int>()
+        for i in order where nodes[i].inputs.contains(where: reached.contains) {
+            downstream.insert(i)
+            reached.formUnion(nodes[i].outputs.filter { !$0.isEmpty })
+        }
+        return downstream
     }
 
     /// Graph inputs (checked against their declared shapes; `nil` extents accept anything) and initializers.
