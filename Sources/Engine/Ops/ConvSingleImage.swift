@@ -129,8 +129,17 @@ extension Conv {
         }
     }
 
+    /// Whether one image's input gradient is cut by columns of Wᵀ·dY rather than by input channels: for a first
+    /// layer's few channels (SqueezeNet's 3 made bands of 2 and 1, one core waiting for the other half the time;
+    /// one channel, one core). Only with the own GEMM, whose columns don't depend on the cut: the batch path's
+    /// bands give the same bytes.
+    func inputGradientSplitsColumns(_ p: Plan) -> Bool {
+        ConvProduct.ownIsEnabled && group == 1 && !p.window.isPointwise && p.cg < 4 * Self.singleImageParts
+    }
+
     /// dX [1, C, H, W] of one image from dY [1, M, outH, outW], by bands of input channels.
     func inputGradientSingleImage(_ dy: Tensor, _ weight: Tensor, _ p: Plan) -> Tensor {
+        if inputGradientSplitsColumns(p) { return inputGradientByColumns(dy, weight, p) }
         var dx = Tensor(uninitializedShape: [1, p.c, p.window.inH, p.window.inW])
         let parts = inputGradientParts(p)
         let cols = ScratchBuffers(count: parts, size: partScratch(p))
@@ -145,6 +154,43 @@ extension Conv {
             }
         }
         return dx
+    }
+
+    /// `inputGradientSingleImage` in two steps: the columns Wᵀ·dY [C·kH·kW, P] in bands of positions, then each
+    /// band of input channels folded back (col2im) onto dX.
+    private func inputGradientByColumns(_ dy: Tensor, _ weight: Tensor, _ p: Plan) -> Tensor {
+        let win = p.window
+        let (planeIn, planeOut, rows) = (win.inH * win.inW, p.planeOut, p.k)
+        var dx = Tensor(uninitializedShape: [1, p.c, win.inH, win.inW])
+        let parts = Self.singleImageParts
+        let scratch = ScratchBuffers(count: 1, size: rows * planeOut)
+        let col = scratch[0]
+        weight.withUnsafeBufferPointer { ws in
+            dy.withUnsafeBufferPointer { gs in
+                BatchParallel.runParts(parts) { part in
+                    let columns = Self.band(part, of: parts, planeOut)
+                    guard !columns.isEmpty else { return }
+                    ConvProduct.transposed(
+                        m: rows, n: columns.count, k: p.m, a: ws.baseAddress!, lda: rows,
+                        b: gs.baseAddress! + columns.lowerBound, ldb: planeOut, c: col + columns.lowerBound, ldc: planeOut)
+                }
+            }
+        }
+        dx.withUnsafeMutableBufferPointer { dxs in
+            let base = dxs.baseAddress!
+            BatchParallel.runParts(Swift.min(parts, p.c)) { part in
+                let channels = Self.band(part, of: Swift.min(parts, p.c), p.c)
+                let target = base + channels.lowerBound * planeIn
+                target.update(repeating: 0, count: channels.count * planeIn)
+                let source = col + channels.lowerBound * win.kH * win.kW * planeOut
+                if SameWidthColumns.apply(win) {
+                    SameWidthColumns.foldAdd(source, channels: channels.count, win, into: target)
+                } else {
+                    col2imAdd(source, channels: channels.count, win, into: target)
+                }
+            }
+        }
+        return withExtendedLifetime(scratch) { dx }
     }
 
     /// Per group of one image's dY [M, outH, outW]: the one nonzero channel (or none) when the rest are exact zeros.
