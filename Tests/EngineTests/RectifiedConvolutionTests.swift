@@ -81,8 +81,33 @@ import Testing
                 #expect(fused[name]!.scalars.map(\.bitPattern) == plain[name]!.scalars.map(\.bitPattern), "\(name) \(rule)")
             }
         }
-        #expect(!RectifiedConcatBackward.plan(pass, wanted: []).isEmpty)
-        #expect(RectifiedConcatBackward.plan(pass, wanted: ["relu2", "relu3"]).isEmpty)
+        #expect(!RectifiedConcatBackward.plan(pass, ValueUses(pass), wanted: []).isEmpty)
+        #expect(RectifiedConcatBackward.plan(pass, ValueUses(pass), wanted: ["relu2", "relu3"]).isEmpty)
+    }
+
+    /// A max pool over a ReLU's output alone (overlapping 3×3 windows, stride 2, ceil mode: SqueezeNet's) gates its
+    /// scattered gradient itself and skips the Relu node: the same bytes at the input under every rule, where a
+    /// position picked by several windows is gated on their sum.
+    @Test func gatedPoolGradientGivesTheSameBytes() throws {
+        var g = try Graph(inputs: [.init(name: "x", shape: [nil, 3, 11, 11])], outputs: ["out"])
+        g.addInitializer("w1", TestSupport.randn([8, 3, 3, 3], seed: 11, std: 0.4))
+        g.addInitializer("b1", Tensor(shape: [8], repeating: -3))  // most outputs rectified: all-zero windows too
+        g.addInitializer("w2", TestSupport.randn([5, 8, 3, 3], seed: 13, std: 0.3))
+        try g.addNode("conv1", Conv(pads: [1, 1, 1, 1]), inputs: ["x", "w1", "b1"])
+        try g.addNode("relu1", Relu(), inputs: ["conv1"])
+        try g.addNode("pool", MaxPool(kernelShape: [3, 3], strides: [2, 2], ceilMode: true), inputs: ["relu1"])
+        try g.addNode("out", Conv(pads: [1, 1, 1, 1]), inputs: ["pool", "w2", ""])
+        let x = TestSupport.randn([2, 3, 11, 11], seed: 14)
+        let pass = try g.forward(["x": x], capture: [])
+        let seed = TestSupport.randn(pass["out"]!.shape, seed: 15)
+        #expect(RectifiedPoolBackward.plan(pass, ValueUses(pass), wanted: []) == [2: 1])
+        #expect(RectifiedPoolBackward.plan(pass, ValueUses(pass), wanted: ["relu1"]).isEmpty)
+        for rule in [ReluBackwardRule.plain, .guided, .deconvnet] {
+            let fused = try pass.backward(from: "out", gradient: seed, rule: rule)
+            let plain = try pass.backward(from: "out", gradient: seed, rule: rule, capture: ["relu1"])
+            #expect(fused["x"]!.scalars.map(\.bitPattern) == plain["x"]!.scalars.map(\.bitPattern), "\(rule)")
+            #expect(fused["x"]!.scalars.contains { $0 != 0 })
+        }
     }
 
     @Test func capturedConvolutionOutputIsNotFused() throws {

@@ -38,7 +38,9 @@ struct Backpropagation {
             }
         }
 
-        let rectifiedConcats = RectifiedConcatBackward.plan(pass, wanted: wanted)
+        let uses = ValueUses(pass)
+        let rectifiedConcats = RectifiedConcatBackward.plan(pass, uses, wanted: wanted)
+        let rectifiedPools = RectifiedPoolBackward.plan(pass, uses, wanted: wanted)
         for i in pass.executed.reversed() {
             let node = graph.nodes[i]
             let needs = node.inputs.map { !$0.isEmpty && requires.contains($0) }
@@ -76,12 +78,20 @@ struct Backpropagation {
                     inputShapes: node.inputs.map { $0.isEmpty ? nil : pass.shapes[$0] },
                     outputShapes: node.outputs.map { pass.shapes[$0] ?? [0] }, state: pass.states[i])
                 var inputGradients: [Tensor?]
+                // A pool over a ReLU's output alone hands its gated gradient to the ReLU's input; the Relu node then
+                // gets no gradient and is skipped.
+                let relu = rectifiedPools[i]
                 do {
-                    inputGradients = try node.op.backward(context)
+                    if relu != nil, let pool = node.op as? MaxPool {
+                        inputGradients = try pool.backward(context, gate: rule)
+                    } else {
+                        inputGradients = try node.op.backward(context)
+                    }
                 } catch {
                     throw GraphError(node: node.name, opType: node.op.opType, "backward: \(error)")
                 }
-                for (k, name) in node.inputs.enumerated() where needs[k] && k < inputGradients.count {
+                for (k, input) in node.inputs.enumerated() where needs[k] && k < inputGradients.count {
+                    let name = k == 0 ? relu.map { graph.nodes[$0].inputs[0] } ?? input : input
                     guard let g = inputGradients[k].take() else { continue }
                     guard pass.shapes[name] == g.shape else {
                         throw GraphError(

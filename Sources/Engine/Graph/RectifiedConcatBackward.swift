@@ -5,23 +5,11 @@
 enum RectifiedConcatBackward {
     /// Concat node index → for each of its inputs, the index of the Relu node that produced it, when that Relu's
     /// output is read by this Concat alone and its gradient is not asked for (`wanted`); nil inputs are split plainly.
-    static func plan(_ pass: ForwardPass, wanted: Set<String>) -> [Int: [Int?]] {
+    static func plan(_ pass: ForwardPass, _ uses: ValueUses, wanted: Set<String>) -> [Int: [Int?]] {
         let graph = pass.graph
-        var producer: [String: Int] = [:]
-        var readers: [String: Int] = [:]
-        for i in pass.executed {
-            for output in graph.nodes[i].outputs where !output.isEmpty { producer[output] = i }
-            for input in graph.nodes[i].inputs where !input.isEmpty { readers[input, default: 0] += 1 }
-        }
         var plans: [Int: [Int?]] = [:]
         for i in pass.executed where graph.nodes[i].op is Concat && !graph.nodes[i].inputs.contains("") {
-            let relus = graph.nodes[i].inputs.map { input -> Int? in
-                guard readers[input] == 1, !wanted.contains(input), let p = producer[input],
-                      graph.nodes[p].op is Relu, graph.nodes[p].outputs == [input], graph.nodes[p].inputs.count == 1,
-                      pass.values[input] != nil
-                else { return nil }
-                return p
-            }
+            let relus = graph.nodes[i].inputs.map { uses.rectifier(of: $0, wanted: wanted) }
             if relus.contains(where: { $0 != nil }) { plans[i] = relus }
         }
         return plans
