@@ -208,8 +208,24 @@ def main():
           "   (Fovea activations() vs matplotlib inline in ipykernel, execute → idle, median of 7)")
 
 
+def fovea_gemm():
+    """Which GEMM the kernel's convolutions use, by the engine's rule (`ConvProduct.ownIsEnabled`): its own AVX-512
+    product where /proc/cpuinfo lists AVX-512 (F, CD, BW, DQ, VL) and FOVEA_ORDERED_GEMM is not 0, else OpenBLAS."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        flags = []
+    blas = f"OpenBLAS (OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')})"
+    own = all(f in flags for f in ("avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"))
+    if own and os.environ.get("FOVEA_ORDERED_GEMM") != "0":
+        return f"convolutions on the engine's AVX-512 GEMM, other products on {blas}"
+    return f"convolutions and other products on {blas}"
+
+
 def report(theirs, kernel, rows):
     print(f"squeezenet1_1 224×224, batch 1; torch {theirs['torch']} threads {theirs['threads']}; BLAS: {theirs['blas']}")
+    print(f"Fovea: {fovea_gemm()}")
     print(f"kernel: {kernel or 'installed fovea kernelspec'}; load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     print(f"{'method':<18}{'Fovea s':>10}{'Captum s':>10}{'ratio':>8}{'Fovea CPU s':>13}{'Captum CPU s':>14}{'CPU ratio':>11}")
     for name, (ours, ours_cpu), (theirs_t, theirs_cpu) in rows:
