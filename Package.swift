@@ -26,14 +26,13 @@ let engineReleaseFlags = ["-Ounchecked"] + (hostHasAVX2 ? ["-target-cpu", "haswe
 /// The engine's own GEMM (`Microkernels`) is written for AVX-512 registers and compiled for Skylake-AVX512's set on
 /// any x86-64 building CPU; the engine calls it only where `InstructionSet` finds AVX-512 at run time. It is
 /// optimised in debug builds too: the tests push whole torchvision models through it.
-let microkernelFlags = ["-Ounchecked"] + (isX86_64 ? ["-target-cpu", "skylake-avx512"] : [])
-var isX86_64: Bool {
+let microkernelFlags: [String] = {
     #if arch(x86_64)
-    return true
+    return ["-Ounchecked", "-target-cpu", "skylake-avx512"]
     #else
-    return false
+    return ["-Ounchecked"]
     #endif
-}
+}()
 
 /// Fovea: a Jupyter kernel for seeing inside convolutional networks.
 /// Protocol (Jupyter wire protocol) and Engine (numerics, pictures) never import each other;

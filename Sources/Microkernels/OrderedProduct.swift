@@ -1,7 +1,7 @@
 /// C = A·B in single precision on one thread, with AVX-512 registers, for the convolutions of one image: the
-/// engine's own GEMM for the small-K products of `ConvSingleImage` (K = 16 … 576), where OpenBLAS — held to its
-/// Haswell kernels on this machine by `OPENBLAS_CORETYPE` — runs at half the width the CPU has, and repacks the
-/// weights at every call.
+/// engine's own GEMM for the small-K products of `ConvSingleImage` (K = 16 … 576), where OpenBLAS's Haswell kernels
+/// (what `OPENBLAS_CORETYPE=Haswell` selects on the development machines) use half the register width an AVX-512 CPU
+/// has, and repack the weights at every call.
 ///
 /// Every C[i, j] is one fixed sum: it starts at `initial[i]` (or 0), adds A[i, k]·B[k, j] for k = 0, 1, …, K − 1 in
 /// that order, each as one fused multiply-add, and is rectified (max(·, 0), NaN → 0) last when asked. The
