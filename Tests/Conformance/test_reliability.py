@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import re
 import statistics
 import time
@@ -109,8 +110,20 @@ def _run(path: Path):
     return _outputs(nb)
 
 
+def _fashion_cnn_cached() -> bool:
+    """Whether a trained fashion-cnn is in the kernel's model cache ($FOVEA_CACHE, else ~/.cache/fovea)."""
+    cache = Path(os.environ.get("FOVEA_CACHE") or Path.home() / ".cache" / "fovea")
+    return any(cache.glob("fashion-cnn-*.safetensors"))
+
+
 @pytest.mark.timeout(300)
 def test_four_kernels_at_once_give_the_same_outputs_as_one():
+    # The tour starts by loading fashion-cnn; a kernel trains it on first use, which a debug build takes well over
+    # this test's 300 s for (under a minute for a release build). ./scripts/test runs this test again after the
+    # notebooks, whose release kernel has trained and cached it by then.
+    if not _fashion_cnn_cached():
+        pytest.skip("needs fashion-cnn trained and cached: run any notebook on a release kernel first "
+                    "(./scripts/test reruns this test after its notebooks step)")
     path = REPO / "notebooks" / "00-tour.ipynb"
     alone = _run(path)
     assert alone, "the tour produced no outputs"
