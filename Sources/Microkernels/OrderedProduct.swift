@@ -132,6 +132,27 @@ public enum OrderedProduct {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
     }
 
+    /// One row's multiply-adds for one step of k: a·b into each accumulator (`a` broadcast).
+    @inline(__always)
+    static func step(
+        _ a: Float, _ b0: SIMD16<Float>, _ b1: SIMD16<Float>, _ b2: SIMD16<Float>,
+        _ c0: inout SIMD16<Float>, _ c1: inout SIMD16<Float>, _ c2: inout SIMD16<Float>
+    ) {
+        let s = SIMD16<Float>(repeating: a)
+        c0.addProduct(s, b0)
+        c1.addProduct(s, b1)
+        c2.addProduct(s, b2)
+    }
+
+    @inline(__always)
+    static func step(
+        _ a: Float, _ b0: SIMD16<Float>, _ b1: SIMD16<Float>, _ c0: inout SIMD16<Float>, _ c1: inout SIMD16<Float>
+    ) {
+        let s = SIMD16<Float>(repeating: a)
+        c0.addProduct(s, b0)
+        c1.addProduct(s, b1)
+    }
+
     /// Eight rows × 48 columns of C: per step of k three loads of B and eight broadcasts of A feed 24 multiply-adds.
     static func tile8x48(
         _ k: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ ds: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
@@ -149,22 +170,10 @@ public enum OrderedProduct {
         var bp = b
         for _ in 0..<k {
             let b0 = load(bp), b1 = load(bp + 16), b2 = load(bp + 32)
-            var s = SIMD16<Float>(repeating: ap[0])
-            c00.addProduct(s, b0); c01.addProduct(s, b1); c02.addProduct(s, b2)
-            s = SIMD16(repeating: ap[rs])
-            c10.addProduct(s, b0); c11.addProduct(s, b1); c12.addProduct(s, b2)
-            s = SIMD16(repeating: ap[2 * rs])
-            c20.addProduct(s, b0); c21.addProduct(s, b1); c22.addProduct(s, b2)
-            s = SIMD16(repeating: ap[3 * rs])
-            c30.addProduct(s, b0); c31.addProduct(s, b1); c32.addProduct(s, b2)
-            s = SIMD16(repeating: ap[4 * rs])
-            c40.addProduct(s, b0); c41.addProduct(s, b1); c42.addProduct(s, b2)
-            s = SIMD16(repeating: ap[5 * rs])
-            c50.addProduct(s, b0); c51.addProduct(s, b1); c52.addProduct(s, b2)
-            s = SIMD16(repeating: ap[6 * rs])
-            c60.addProduct(s, b0); c61.addProduct(s, b1); c62.addProduct(s, b2)
-            s = SIMD16(repeating: ap[7 * rs])
-            c70.addProduct(s, b0); c71.addProduct(s, b1); c72.addProduct(s, b2)
+            step(ap[0], b0, b1, b2, &c00, &c01, &c02); step(ap[rs], b0, b1, b2, &c10, &c11, &c12)
+            step(ap[2 * rs], b0, b1, b2, &c20, &c21, &c22); step(ap[3 * rs], b0, b1, b2, &c30, &c31, &c32)
+            step(ap[4 * rs], b0, b1, b2, &c40, &c41, &c42); step(ap[5 * rs], b0, b1, b2, &c50, &c51, &c52)
+            step(ap[6 * rs], b0, b1, b2, &c60, &c61, &c62); step(ap[7 * rs], b0, b1, b2, &c70, &c71, &c72)
             ap += ds
             bp += ldb
         }
@@ -190,22 +199,10 @@ public enum OrderedProduct {
         var bp = b
         for _ in 0..<k {
             let b0 = load(bp), b1 = load(bp + 16)
-            var s = SIMD16<Float>(repeating: ap[0])
-            c00.addProduct(s, b0); c01.addProduct(s, b1)
-            s = SIMD16(repeating: ap[rs])
-            c10.addProduct(s, b0); c11.addProduct(s, b1)
-            s = SIMD16(repeating: ap[2 * rs])
-            c20.addProduct(s, b0); c21.addProduct(s, b1)
-            s = SIMD16(repeating: ap[3 * rs])
-            c30.addProduct(s, b0); c31.addProduct(s, b1)
-            s = SIMD16(repeating: ap[4 * rs])
-            c40.addProduct(s, b0); c41.addProduct(s, b1)
-            s = SIMD16(repeating: ap[5 * rs])
-            c50.addProduct(s, b0); c51.addProduct(s, b1)
-            s = SIMD16(repeating: ap[6 * rs])
-            c60.addProduct(s, b0); c61.addProduct(s, b1)
-            s = SIMD16(repeating: ap[7 * rs])
-            c70.addProduct(s, b0); c71.addProduct(s, b1)
+            step(ap[0], b0, b1, &c00, &c01); step(ap[rs], b0, b1, &c10, &c11)
+            step(ap[2 * rs], b0, b1, &c20, &c21); step(ap[3 * rs], b0, b1, &c30, &c31)
+            step(ap[4 * rs], b0, b1, &c40, &c41); step(ap[5 * rs], b0, b1, &c50, &c51)
+            step(ap[6 * rs], b0, b1, &c60, &c61); step(ap[7 * rs], b0, b1, &c70, &c71)
             ap += ds
             bp += ldb
         }
