@@ -4,8 +4,9 @@ import Foundation
 /// → Y [N, M, outH, outW] with outH = ⌊(H + padTop + padBottom − dilH·(kH − 1) − 1) / strideH⌋ + 1.
 ///
 /// 3×3 stride-1 convolutions (forward and input gradient) run as Winograd F(2×2, 3×3) (`Winograd3x3`); the
-/// rest as one im2col + `cblas_sgemm` per image and group (1×1, stride 1, unpadded: plain GEMM on the input),
-/// a single image split between the cores (`ConvSingleImage`).
+/// rest as one im2col + GEMM per image and group (1×1, stride 1, unpadded: plain GEMM on the input), a single image
+/// split between the cores (`ConvSingleImage`); the GEMM is the engine's own on AVX-512 CPUs, else OpenBLAS's
+/// (`ConvProduct`).
 /// Backward gives dX (Winograd, else col2im of Wᵀ·dY), dW (dY·colᵀ, only when requested) and dB (sum of dY).
 public struct Conv: Operator {
     /// [sH, sW].

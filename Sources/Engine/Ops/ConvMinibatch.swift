@@ -139,12 +139,7 @@ enum ConvMinibatch {
                                         BLAS.sgemm(
                                             transA: true, m: k, n: planeOut, k: p.m, a: wBase, lda: k,
                                             b: gBase + n * p.m * planeOut, ldb: planeOut, c: col, ldc: planeOut)
-                                        let dxn = dxBase + n * p.c * planeIn
-                                        if SameWidthColumns.apply(win) {
-                                            SameWidthColumns.foldAdd(col, channels: p.c, win, into: dxn)
-                                        } else {
-                                            col2imAdd(col, channels: p.c, win, into: dxn)
-                                        }
+                                        foldBackAdd(col, channels: p.c, win, into: dxBase + n * p.c * planeIn)
                                     }
                                 }
                             }

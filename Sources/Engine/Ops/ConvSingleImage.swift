@@ -172,7 +172,8 @@ extension Conv {
                     guard !columns.isEmpty else { return }
                     ConvProduct.transposed(
                         m: rows, n: columns.count, k: p.m, a: ws.baseAddress!, lda: rows,
-                        b: gs.baseAddress! + columns.lowerBound, ldb: planeOut, c: col + columns.lowerBound, ldc: planeOut)
+                        b: gs.baseAddress! + columns.lowerBound, ldb: planeOut,
+                        c: col + columns.lowerBound, ldc: planeOut)
                 }
             }
         }
@@ -182,12 +183,8 @@ extension Conv {
                 let channels = Self.band(part, of: Swift.min(parts, p.c), p.c)
                 let target = base + channels.lowerBound * planeIn
                 target.update(repeating: 0, count: channels.count * planeIn)
-                let source = col + channels.lowerBound * win.kH * win.kW * planeOut
-                if SameWidthColumns.apply(win) {
-                    SameWidthColumns.foldAdd(source, channels: channels.count, win, into: target)
-                } else {
-                    col2imAdd(source, channels: channels.count, win, into: target)
-                }
+                let rows = col + channels.lowerBound * win.kH * win.kW * planeOut
+                foldBackAdd(rows, channels: channels.count, win, into: target)
             }
         }
         return withExtendedLifetime(scratch) { dx }
@@ -237,13 +234,7 @@ extension Conv {
                 ConvProduct.transposed(
                     m: rows, n: planeOut, k: reduction, a: a, lda: k, b: b, ldb: planeOut, c: col, ldc: planeOut)
                 dxg.update(repeating: 0, count: channels.count * planeIn)
-                // The same sums in the same order either way (dX starts at +0, so adding the zeroed wrapped
-                // entries of `col` changes nothing).
-                if SameWidthColumns.apply(win) {
-                    SameWidthColumns.foldAdd(col, channels: channels.count, win, into: dxg)
-                } else {
-                    col2imAdd(col, channels: channels.count, win, into: dxg)
-                }
+                foldBackAdd(col, channels: channels.count, win, into: dxg)
             }
         }
     }

@@ -41,6 +41,18 @@ func im2col(
     }
 }
 
+/// `col2imAdd`, by plane-long runs where output rows are as wide as input rows (`SameWidthColumns`): the same sums in
+/// the same order either way (dX starts at +0, so adding the zeroed wrapped entries of `col` changes nothing).
+func foldBackAdd(
+    _ col: UnsafeMutablePointer<Float>, channels: Int, _ w: Window2D, into x: UnsafeMutablePointer<Float>
+) {
+    if SameWidthColumns.apply(w) {
+        SameWidthColumns.foldAdd(col, channels: channels, w, into: x)
+    } else {
+        col2imAdd(col, channels: channels, w, into: x)
+    }
+}
+
 /// The adjoint of `im2col`: adds each column entry back onto the input position it was read from.
 /// `x` must be initialised (typically zeros); entries from padding are dropped.
 func col2imAdd(_ col: UnsafePointer<Float>, channels: Int, _ w: Window2D, into x: UnsafeMutablePointer<Float>) {
