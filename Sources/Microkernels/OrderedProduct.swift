@@ -3,8 +3,8 @@
 /// (what `OPENBLAS_CORETYPE=Haswell` selects on the development machines) use half the register width an AVX-512 CPU
 /// has, and repack the weights at every call.
 ///
-/// Every C[i, j] is one fixed sum: it starts at `initial[i]` (or 0), adds A[i, k]·B[k, j] for k = 0, 1, …, K − 1 in
-/// that order, each as one fused multiply-add, and is rectified (max(·, 0), NaN → 0) last when asked. The
+/// Every C[i, j] is one fixed sum: it starts at `initial[i]` (or 0), adds A[i, k]·B[k, j] for k = 0, 1, …, K − 1
+/// in that order, each as one fused multiply-add, and is rectified (max(·, 0), NaN → 0) last when asked. The
 /// order depends on nothing else — not the tile a column falls in, not the band or core that computes it — so
 /// two equal columns of B give equal columns of C, and cutting a product into parts gives the same bytes.
 ///
@@ -26,7 +26,8 @@ public enum OrderedProduct {
     /// The width of the tile for the last `rest` (1 … 47) columns after the wide tiles: 16, 32 or 48.
     static func lastTileWidth(_ rest: Int) -> Int { (rest + 15) / 16 * 16 }
 
-    /// C[m × n] = initial + A[m × k] · B[k × n] (see the type's comment); `initial` holds m values or is nil (zeros).
+    /// C[m × n] = initial + A[m × k] · B[k × n] (see the type's comment); `initial` holds m values or is nil
+    /// (zeros).
     public static func multiply(
         m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, rowStride: Int, depthStride: Int,
@@ -43,13 +44,17 @@ public enum OrderedProduct {
         // A ragged last row tile is copied into eight rows (the missing ones zero, as is their initial value) and
         // computed into scratch; a last strip narrower than its tile likewise into the tile's width. The copies hold
         // the same values, so those entries get the same sums as any other.
-        let raggedA = lastRows > 0 ? UnsafeMutablePointer<Float>.allocate(capacity: tileRows * Swift.max(k, 1) + tileRows) : nil
-        let raggedB = lastColumns % 16 != 0 ? UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(k, 1) * lastWidth) : nil
-        let scratchC = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * wideColumns)
+        let depth = Swift.max(k, 1)
+        let raggedA = lastRows > 0 ? UnsafeMutablePointer<Float>.allocate(capacity: tileRows * depth + tileRows) : nil
+        let raggedB = lastColumns % 16 != 0 ? UnsafeMutablePointer<Float>.allocate(capacity: depth * lastWidth) : nil
+        // Only ragged tiles go through scratch; a product with none (SqueezeNet's 8-row bands of 48-wide strips)
+        // allocates nothing for it.
+        let scratchC = raggedA != nil || raggedB != nil
+            ? UnsafeMutablePointer<Float>.allocate(capacity: tileRows * wideColumns) : nil
         defer {
             raggedA?.deallocate()
             raggedB?.deallocate()
-            scratchC.deallocate()
+            scratchC?.deallocate()
         }
         var lastInitial: UnsafePointer<Float>? = nil
         if let raggedA {
@@ -74,14 +79,16 @@ public enum OrderedProduct {
         }
 
         /// One strip of columns (`width` 48, 32 or 16) against the row tiles `tiles`, the strip of B staying in cache.
-        func strip(_ column: Int, width: Int, _ bStrip: UnsafePointer<Float>, _ bStride: Int, keep: Int, _ tiles: Range<Int>) {
+        func strip(
+            _ column: Int, width: Int, _ bStrip: UnsafePointer<Float>, _ bStride: Int, keep: Int, _ tiles: Range<Int>
+        ) {
             for tile in tiles {
                 let ragged = tile == fullRowTiles
                 let aTile = ragged ? UnsafePointer(raggedA!) : a + tile * tileRows * rowStride
                 let (rs, ds) = ragged ? (1, tileRows) : (rowStride, depthStride)
                 let start = ragged ? lastInitial : initial.map { $0 + tile * tileRows }
                 let direct = !ragged && keep == width
-                let out = direct ? c + tile * tileRows * ldc + column : scratchC
+                let out = direct ? c + tile * tileRows * ldc + column : scratchC!
                 let outStride = direct ? ldc : width
                 switch width {
                 case 48: tile8x48(k, aTile, rs, ds, bStrip, bStride, out, outStride, start, rectified)
@@ -91,7 +98,7 @@ public enum OrderedProduct {
                 if !direct {
                     let rows = ragged ? lastRows : tileRows
                     for r in 0..<rows {
-                        (c + (tile * tileRows + r) * ldc + column).update(from: scratchC + r * width, count: keep)
+                        (c + (tile * tileRows + r) * ldc + column).update(from: out + r * width, count: keep)
                     }
                 }
             }
